@@ -1,0 +1,559 @@
+/**
+ * The STOMP connection of plastrond: one {@linkcode BrokerConnection} over
+ * `@stomp/stompjs`, reaching the broker by WebSocket (`ws://`, `wss://`),
+ * plain TCP (`host:port`) or TLS (`stomp+ssl://`), reconnecting by itself
+ * with capped exponential backoff and restoring its subscriptions.
+ *
+ * Each connection attempt uses a fresh stompjs `Client` (stompjs's own
+ * reconnect is off), so a message can tell whether the connection it came on
+ * is still the current one: an `ack()` after a reconnect is a no-op, and the
+ * broker redelivers the message.
+ *
+ * @example
+ * ```ts
+ * import { createBrokerConnection } from "./stomp_connection.ts";
+ * import type { BrokerConfig } from "../config/types.ts";
+ *
+ * declare const config: BrokerConfig;
+ * const broker = createBrokerConnection(config);
+ * broker.subscribe("/queue/plastron.jobs", (message) => {
+ *   console.log(new TextDecoder().decode(message.body));
+ *   message.ack();
+ * });
+ * broker.start();
+ * // ...
+ * await broker.send("/queue/plastron.jobs.completed", { PlastronJobId: "1" }, "{}", {
+ *   receipt: true,
+ * });
+ * await broker.stop();
+ * ```
+ *
+ * @module
+ */
+
+import { Client, type IFrame, type IMessage, type StompHeaders } from "@stomp/stompjs";
+import { getLogger, type Logger } from "@logtape/logtape";
+import type { BrokerAddress, BrokerConfig } from "../config/types.ts";
+import type { BrokerConnection, MessageHandler, ReceivedMessage, SendOptions } from "./types.ts";
+import { type TcpSocketTlsOptions, TcpStompSocket } from "./tcp_socket.ts";
+import { BrokerSendError } from "./errors.ts";
+import { installHeaderUnescapeFix } from "./header_escaping.ts";
+
+export { BrokerSendError } from "./errors.ts";
+
+/** Tuning of {@linkcode createBrokerConnection}; the defaults suit production. */
+export interface BrokerConnectionOptions {
+  /** First reconnect delay in ms (default 1000); doubles per failed attempt. */
+  initialReconnectDelayMs?: number;
+  /** Upper bound of the reconnect delay in ms (default 30000). */
+  maxReconnectDelayMs?: number;
+  /** Give up an attempt that has not reached CONNECTED after this many ms (default 15000). */
+  connectTimeoutMs?: number;
+  /** Reject a `send(..., {receipt: true})` whose RECEIPT has not come after this many ms (default 30000). */
+  receiptTimeoutMs?: number;
+  /** Wait this long in ms for the broker's RECEIPT to DISCONNECT in `stop()` (default 5000). */
+  disconnectTimeoutMs?: number;
+  /** Where to log (default: category `["plastrond", "broker"]`). */
+  logger?: Logger;
+  /** PEM contents of `CA_CERT`, `CLIENT_CERT`, `CLIENT_KEY` when already read (else read from the config's paths). */
+  tls?: TcpSocketTlsOptions;
+}
+
+/** Headers every subscription carries: one unacknowledged message at a time. */
+export const SUBSCRIPTION_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  ack: "client-individual",
+  "activemq.prefetchSize": "1",
+  "prefetch-count": "1",
+});
+
+/**
+ * Make a {@linkcode BrokerConnection} for the `MESSAGE_BROKER` section.
+ * Nothing happens until {@linkcode BrokerConnection.start}.
+ */
+export function createBrokerConnection(
+  config: BrokerConfig,
+  options: BrokerConnectionOptions = {},
+): BrokerConnection {
+  return new StompConnection(config, options);
+}
+
+interface Subscription {
+  handler: MessageHandler;
+  /** STOMP subscription id on the current session, when subscribed there. */
+  id?: string;
+}
+
+interface PendingReceipt {
+  generation: number;
+  resolve: () => void;
+  reject: (error: Error) => void;
+  timer?: Timer;
+}
+
+/** One attempt: its client and whether it reached CONNECTED. */
+interface Attempt {
+  generation: number;
+  client: Client;
+  socket?: WebSocket | TcpStompSocket;
+  connected: boolean;
+  connectTimer?: Timer;
+  lastError?: string;
+  closed: Promise<void>;
+  markClosed: () => void;
+}
+
+type Timer = ReturnType<typeof setTimeout>;
+
+const encoder = new TextEncoder();
+
+class StompConnection implements BrokerConnection {
+  readonly #config: BrokerConfig;
+  readonly #log: Logger;
+  readonly #initialDelay: number;
+  readonly #maxDelay: number;
+  readonly #connectTimeout: number;
+  readonly #receiptTimeout: number;
+  readonly #disconnectTimeout: number;
+  readonly #tlsOptions?: TcpSocketTlsOptions;
+
+  #started = false;
+  #stopping = false;
+  #generation = 0;
+  #attempt: Attempt | undefined;
+  #failures = 0;
+  #everConnected = false;
+  #reconnects = 0;
+  #reconnectTimer: Timer | undefined;
+  #receiptCounter = 0;
+  #httpClient: Deno.HttpClient | undefined;
+  readonly #subscriptions = new Map<string, Subscription>();
+  readonly #pending = new Map<string, PendingReceipt>();
+  readonly #connectListeners: Array<() => void> = [];
+  readonly #disconnectListeners: Array<(reason: string) => void> = [];
+
+  constructor(config: BrokerConfig, options: BrokerConnectionOptions) {
+    installHeaderUnescapeFix();
+    this.#config = config;
+    this.#log = options.logger ?? getLogger(["plastrond", "broker"]);
+    this.#initialDelay = options.initialReconnectDelayMs ?? 1000;
+    this.#maxDelay = Math.max(options.maxReconnectDelayMs ?? 30_000, this.#initialDelay);
+    this.#connectTimeout = options.connectTimeoutMs ?? 15_000;
+    this.#receiptTimeout = options.receiptTimeoutMs ?? 30_000;
+    this.#disconnectTimeout = options.disconnectTimeoutMs ?? 5000;
+    this.#tlsOptions = options.tls;
+  }
+
+  get connected(): boolean {
+    return this.#attempt?.connected === true;
+  }
+
+  get reconnects(): number {
+    return this.#reconnects;
+  }
+
+  start(): void {
+    if (this.#started) return;
+    this.#started = true;
+    this.#stopping = false;
+    this.#connect();
+  }
+
+  async stop(): Promise<void> {
+    if (!this.#started) return;
+    this.#stopping = true;
+    this.#started = false;
+    if (this.#reconnectTimer !== undefined) {
+      clearTimeout(this.#reconnectTimer);
+      this.#reconnectTimer = undefined;
+    }
+    const attempt = this.#attempt;
+    if (attempt) {
+      let timer: Timer | undefined;
+      const forced = new Promise<void>((resolve) => {
+        timer = setTimeout(() => {
+          this.#log.warn(
+            "The broker did not confirm DISCONNECT within {ms} ms; closing the socket.",
+            {
+              ms: this.#disconnectTimeout,
+            },
+          );
+          attempt.client.forceDisconnect();
+          resolve();
+        }, this.#disconnectTimeout);
+      });
+      try {
+        await Promise.race([attempt.client.deactivate().catch(() => {}), forced]);
+        await attempt.closed;
+      } finally {
+        clearTimeout(timer);
+      }
+    }
+    this.#rejectPending(undefined, "the broker connection was stopped");
+    this.#httpClient?.close();
+    this.#httpClient = undefined;
+    this.#log.info("Disconnected from the broker at {server}.", { server: this.#config.server });
+  }
+
+  onConnect(listener: () => void): void {
+    this.#connectListeners.push(listener);
+  }
+
+  onDisconnect(listener: (reason: string) => void): void {
+    this.#disconnectListeners.push(listener);
+  }
+
+  subscribe(destination: string, handler: MessageHandler): void {
+    const existing = this.#subscriptions.get(destination);
+    if (existing) {
+      existing.handler = handler;
+      return;
+    }
+    const subscription: Subscription = { handler };
+    this.#subscriptions.set(destination, subscription);
+    const attempt = this.#attempt;
+    if (attempt?.connected) this.#subscribeOn(attempt, destination, subscription);
+  }
+
+  unsubscribe(destination: string): void {
+    const subscription = this.#subscriptions.get(destination);
+    if (!subscription) return;
+    this.#subscriptions.delete(destination);
+    const attempt = this.#attempt;
+    if (attempt?.connected && subscription.id !== undefined) {
+      try {
+        attempt.client.unsubscribe(subscription.id);
+      } catch (error) {
+        this.#log.warn("Could not unsubscribe from {destination}: {error}", {
+          destination,
+          error: describe(error),
+        });
+      }
+    }
+  }
+
+  send(
+    destination: string,
+    headers: Record<string, string>,
+    body: string,
+    options: SendOptions = {},
+  ): Promise<void> {
+    const attempt = this.#attempt;
+    if (!attempt?.connected) {
+      return Promise.reject(
+        new BrokerSendError(
+          `Cannot send to ${destination}: not connected to the broker at ${this.#config.server} (it will be retried after reconnecting).`,
+        ),
+      );
+    }
+    const frameHeaders: StompHeaders = { ...headers };
+    if (!Object.keys(frameHeaders).some((name) => name.toLowerCase() === "content-type")) {
+      frameHeaders["content-type"] = "text/plain;charset=utf-8";
+    }
+    const binaryBody = encoder.encode(body);
+    if (!options.receipt) {
+      try {
+        attempt.client.publish({ destination, headers: frameHeaders, binaryBody });
+      } catch (error) {
+        return Promise.reject(
+          new BrokerSendError(`Cannot send to ${destination}: ${describe(error)}`, {
+            cause: error,
+          }),
+        );
+      }
+      return attempt.socket instanceof TcpStompSocket ? attempt.socket.drain() : Promise.resolve();
+    }
+    const receiptId = `send-${attempt.generation}-${++this.#receiptCounter}`;
+    frameHeaders.receipt = receiptId;
+    return new Promise<void>((resolve, reject) => {
+      const pending: PendingReceipt = { generation: attempt.generation, resolve, reject };
+      this.#pending.set(receiptId, pending);
+      if (this.#receiptTimeout > 0) {
+        pending.timer = setTimeout(() => {
+          this.#settle(
+            receiptId,
+            new BrokerSendError(
+              `The broker did not confirm a message to ${destination} within ${this.#receiptTimeout} ms; it may or may not have been delivered.`,
+            ),
+          );
+        }, this.#receiptTimeout);
+      }
+      try {
+        attempt.client.watchForReceipt(receiptId, () => this.#settle(receiptId));
+        attempt.client.publish({ destination, headers: frameHeaders, binaryBody });
+      } catch (error) {
+        this.#settle(
+          receiptId,
+          new BrokerSendError(`Cannot send to ${destination}: ${describe(error)}`, {
+            cause: error,
+          }),
+        );
+      }
+    });
+  }
+
+  /** Open a new attempt with a fresh client. */
+  #connect(): void {
+    this.#reconnectTimer = undefined;
+    if (this.#stopping) return;
+    const generation = ++this.#generation;
+    let markClosed = () => {};
+    const closed = new Promise<void>((resolve) => markClosed = resolve);
+    const attempt = {
+      generation,
+      connected: false,
+      closed,
+      markClosed,
+    } as Attempt;
+    const config = this.#config;
+    attempt.client = new Client({
+      connectHeaders: this.#connectHeaders(),
+      heartbeatOutgoing: config.heartbeat.send,
+      heartbeatIncoming: config.heartbeat.receive,
+      reconnectDelay: 0,
+      discardWebsocketOnCommFailure: true,
+      webSocketFactory: () => {
+        const socket = this.#createSocket(config.address);
+        attempt.socket = socket;
+        return socket;
+      },
+      onConnect: () => this.#onConnected(attempt),
+      onStompError: (frame) => this.#onStompError(attempt, frame),
+      onWebSocketError: (event: unknown) => {
+        attempt.lastError = describeEvent(event) ?? attempt.lastError;
+      },
+      onWebSocketClose: (event: unknown) => this.#onClosed(attempt, event),
+      onHeartbeatLost: () => {
+        attempt.lastError = "no heart-beat from the broker";
+      },
+      onUnhandledMessage: (message) => {
+        this.#log.warn("Ignoring a message for an unknown subscription {subscription}.", {
+          subscription: message.headers.subscription,
+        });
+      },
+    });
+    this.#attempt = attempt;
+    attempt.connectTimer = setTimeout(() => {
+      attempt.connectTimer = undefined;
+      if (attempt.connected) return;
+      attempt.lastError = `no CONNECTED frame within ${this.#connectTimeout} ms`;
+      attempt.client.forceDisconnect();
+    }, this.#connectTimeout);
+    this.#log.info("Connecting to the broker at {server} (attempt {attemptNumber}).", {
+      server: config.server,
+      attemptNumber: this.#failures + 1,
+    });
+    try {
+      attempt.client.activate();
+    } catch (error) {
+      attempt.lastError = describe(error);
+      this.#onClosed(attempt, undefined);
+    }
+  }
+
+  #connectHeaders(): StompHeaders {
+    const headers: StompHeaders = {};
+    if (this.#config.login !== undefined) headers.login = this.#config.login;
+    if (this.#config.passcode !== undefined) headers.passcode = this.#config.passcode;
+    return headers;
+  }
+
+  #createSocket(address: BrokerAddress): WebSocket | TcpStompSocket {
+    switch (address.transport) {
+      case "tcp":
+        return new TcpStompSocket({ host: address.host, port: address.port });
+      case "tls":
+        return new TcpStompSocket({ host: address.host, port: address.port, tls: this.#tls() });
+      case "ws": {
+        const protocols = ["v12.stomp", "v11.stomp", "v10.stomp"];
+        if (address.url.startsWith("wss:") && this.#hasTls()) {
+          const tls = this.#tls();
+          this.#httpClient ??= Deno.createHttpClient({
+            caCerts: tls.caCerts,
+            ...(tls.cert && tls.key ? { cert: tls.cert, key: tls.key } : {}),
+          });
+          return new WebSocket(address.url, { protocols, client: this.#httpClient });
+        }
+        return new WebSocket(address.url, protocols);
+      }
+    }
+  }
+
+  #hasTls(): boolean {
+    const c = this.#config;
+    return this.#tlsOptions !== undefined || c.caCert !== undefined || c.clientCert !== undefined;
+  }
+
+  #tls(): TcpSocketTlsOptions {
+    if (this.#tlsOptions) return this.#tlsOptions;
+    const c = this.#config;
+    const tls: TcpSocketTlsOptions = {};
+    if (c.caCert) tls.caCerts = [Deno.readTextFileSync(c.caCert)];
+    if (c.clientCert) tls.cert = Deno.readTextFileSync(c.clientCert);
+    if (c.clientKey) tls.key = Deno.readTextFileSync(c.clientKey);
+    return tls;
+  }
+
+  #onConnected(attempt: Attempt): void {
+    if (attempt !== this.#attempt) return;
+    clearTimeout(attempt.connectTimer);
+    attempt.connectTimer = undefined;
+    attempt.connected = true;
+    this.#failures = 0;
+    if (this.#everConnected) this.#reconnects++;
+    this.#everConnected = true;
+    this.#log.info("Connected to the broker at {server}.", { server: this.#config.server });
+    for (const [destination, subscription] of this.#subscriptions) {
+      this.#subscribeOn(attempt, destination, subscription);
+    }
+    for (const listener of this.#connectListeners) {
+      try {
+        listener();
+      } catch (error) {
+        this.#log.error("An onConnect listener failed: {error}", { error: describe(error) });
+      }
+    }
+  }
+
+  #subscribeOn(attempt: Attempt, destination: string, subscription: Subscription): void {
+    try {
+      const stompSubscription = attempt.client.subscribe(
+        destination,
+        (message) => this.#deliver(attempt, destination, message),
+        { ...SUBSCRIPTION_HEADERS },
+      );
+      subscription.id = stompSubscription.id;
+      this.#log.debug("Subscribed to {destination}.", { destination });
+    } catch (error) {
+      this.#log.error("Could not subscribe to {destination}: {error}", {
+        destination,
+        error: describe(error),
+      });
+    }
+  }
+
+  #deliver(attempt: Attempt, destination: string, message: IMessage): void {
+    const subscription = this.#subscriptions.get(destination);
+    if (!subscription) return; // unsubscribed meanwhile: unacked, so it is redelivered
+    const isCurrent = () => attempt === this.#attempt && attempt.connected;
+    const received: ReceivedMessage = {
+      headers: { ...message.headers },
+      body: message.binaryBody,
+      ack: () => {
+        if (!isCurrent()) return;
+        try {
+          message.ack();
+        } catch (error) {
+          this.#log.debug("Ack lost: {error}", { error: describe(error) });
+        }
+      },
+      isCurrent,
+    };
+    try {
+      subscription.handler(received);
+    } catch (error) {
+      this.#log.error("The handler for {destination} failed: {error}", {
+        destination,
+        error: describe(error),
+      });
+    }
+  }
+
+  #onStompError(attempt: Attempt, frame: IFrame): void {
+    const message = frame.headers.message ?? "no message";
+    const detail = frame.body ? `: ${frame.body.trim()}` : "";
+    attempt.lastError = `the broker sent ERROR ${message}${detail}`;
+    const hint = attempt.connected ? "" : " (check MESSAGE_BROKER.LOGIN and PASSCODE)";
+    this.#log.error("The broker at {server} sent an ERROR frame: {message}{hint}", {
+      server: this.#config.server,
+      message: `${message}${detail}`,
+      hint,
+    });
+    const receiptId = frame.headers["receipt-id"];
+    if (receiptId !== undefined && this.#pending.has(receiptId)) {
+      this.#settle(receiptId, new BrokerSendError(`The broker refused a message: ${message}`));
+    }
+    this.#rejectPending(attempt.generation, `the broker sent ERROR ${message}`);
+    // The broker closes the connection after ERROR; make sure of it.
+    attempt.client.forceDisconnect();
+  }
+
+  #onClosed(attempt: Attempt, event: unknown): void {
+    clearTimeout(attempt.connectTimer);
+    attempt.connectTimer = undefined;
+    const wasConnected = attempt.connected;
+    attempt.connected = false;
+    for (const subscription of this.#subscriptions.values()) {
+      if (attempt === this.#attempt) subscription.id = undefined;
+    }
+    const reason = attempt.lastError ?? describeEvent(event) ?? "connection closed";
+    attempt.markClosed();
+    if (attempt !== this.#attempt) return;
+    this.#rejectPending(
+      attempt.generation,
+      `the connection to the broker was lost before its RECEIPT (${reason}); it may or may not have been delivered`,
+    );
+    if (this.#stopping) return;
+    if (wasConnected) {
+      this.#log.warn("Lost the connection to the broker at {server}: {reason}", {
+        server: this.#config.server,
+        reason,
+      });
+      for (const listener of this.#disconnectListeners) {
+        try {
+          listener(reason);
+        } catch (error) {
+          this.#log.error("An onDisconnect listener failed: {error}", { error: describe(error) });
+        }
+      }
+    }
+    const delay = this.#nextDelay();
+    this.#log.warn(
+      "Broker at {server} unavailable ({reason}); reconnecting in {seconds} s (attempt {attemptNumber}).",
+      {
+        server: this.#config.server,
+        reason,
+        seconds: (delay / 1000).toFixed(1),
+        attemptNumber: this.#failures,
+      },
+    );
+    this.#reconnectTimer = setTimeout(() => this.#connect(), delay);
+  }
+
+  /** Capped exponential backoff with jitter: half fixed, half random. */
+  #nextDelay(): number {
+    const base = Math.min(this.#maxDelay, this.#initialDelay * 2 ** this.#failures);
+    this.#failures++;
+    return Math.round(base / 2 + Math.random() * base / 2);
+  }
+
+  #settle(receiptId: string, error?: Error): void {
+    const pending = this.#pending.get(receiptId);
+    if (!pending) return;
+    this.#pending.delete(receiptId);
+    clearTimeout(pending.timer);
+    if (error) pending.reject(error);
+    else pending.resolve();
+  }
+
+  #rejectPending(generation: number | undefined, why: string): void {
+    for (const [receiptId, pending] of this.#pending) {
+      if (generation === undefined || pending.generation === generation) {
+        this.#settle(receiptId, new BrokerSendError(`Message not confirmed: ${why}.`));
+      }
+    }
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function describeEvent(event: unknown): string | undefined {
+  if (event === null || typeof event !== "object") return undefined;
+  const e = event as { message?: unknown; reason?: unknown; code?: unknown; error?: unknown };
+  if (typeof e.message === "string" && e.message) return e.message;
+  if (e.error instanceof Error) return e.error.message;
+  if (typeof e.reason === "string" && e.reason) return e.reason;
+  if (typeof e.code === "number") return `closed with code ${e.code}`;
+  return undefined;
+}

@@ -1,0 +1,241 @@
+/**
+ * A WebSocket-shaped object over a plain TCP or TLS connection, so that
+ * `@stomp/stompjs` (which speaks STOMP over WebSocket only) can talk to a
+ * broker's STOMP port (`host:port`, `stomp+ssl://host:port`).
+ *
+ * STOMP over TCP is a byte stream; the stompjs parser consumes any chunking
+ * of it byte by byte, so chunks are passed on as they arrive, as
+ * `ArrayBuffer`s (the `binaryType` stompjs asks for).
+ *
+ * @example
+ * ```ts
+ * import { Client } from "@stomp/stompjs";
+ * import { TcpStompSocket } from "./tcp_socket.ts";
+ *
+ * const client = new Client({
+ *   webSocketFactory: () => new TcpStompSocket({ host: "127.0.0.1", port: 61613 }),
+ * });
+ * client.activate();
+ * ```
+ *
+ * @module
+ */
+
+/** TLS settings for {@linkcode TcpStompSocket}. */
+export interface TcpSocketTlsOptions {
+  /** PEM CA certificates to trust in addition to the system roots. */
+  caCerts?: string[];
+  /** PEM client certificate (TLS client authentication). */
+  cert?: string;
+  /** PEM private key of {@linkcode TcpSocketTlsOptions.cert}. */
+  key?: string;
+}
+
+/** Where and how {@linkcode TcpStompSocket} connects. */
+export interface TcpSocketOptions {
+  host: string;
+  port: number;
+  /** Connect with TLS when set (may be `{}` for system roots only). */
+  tls?: TcpSocketTlsOptions;
+}
+
+/** The event given to `onclose`, shaped like a WebSocket `CloseEvent`. */
+export interface TcpSocketCloseEvent {
+  /** 1000 after a clean close by either side, 1006 after an error. */
+  code: number;
+  /** Why the connection ended, for logs. */
+  reason: string;
+  wasClean: boolean;
+}
+
+/** The event given to `onerror`. */
+export interface TcpSocketErrorEvent {
+  type: "error";
+  /** What failed, for logs. */
+  message: string;
+  error: unknown;
+}
+
+/** The event given to `onmessage`. */
+export interface TcpSocketMessageEvent {
+  data: ArrayBuffer;
+}
+
+const CONNECTING = 0;
+const OPEN = 1;
+const CLOSING = 2;
+const CLOSED = 3;
+
+/**
+ * A WebSocket-like object (the `IStompSocket` shape stompjs needs) over
+ * `Deno.connect` / `Deno.connectTls`.
+ *
+ * Writes are queued and written in order; {@linkcode TcpStompSocket.drain}
+ * resolves once everything queued so far is written to the socket.
+ * `onclose` is called exactly once, also when connecting fails.
+ */
+export class TcpStompSocket {
+  /** `tcp://host:port` or `tls://host:port`, for logs. */
+  readonly url: string;
+  /** Only `"arraybuffer"` is supported; stompjs sets it. */
+  binaryType = "arraybuffer";
+  onopen: ((event?: unknown) => unknown) | null | undefined = null;
+  onmessage: ((event: TcpSocketMessageEvent) => unknown) | null | undefined = null;
+  onclose: ((event: TcpSocketCloseEvent) => unknown) | null | undefined = null;
+  onerror: ((event: TcpSocketErrorEvent) => unknown) | null | undefined = null;
+
+  #readyState = CONNECTING;
+  #conn: Deno.Conn | undefined;
+  #writer: WritableStreamDefaultWriter<Uint8Array> | undefined;
+  #writes: Promise<void> = Promise.resolve();
+  #closeEvent: TcpSocketCloseEvent | undefined;
+  #encoder = new TextEncoder();
+
+  /** Starts connecting at once; `onopen` or `onerror`+`onclose` follow. */
+  constructor(options: TcpSocketOptions) {
+    const scheme = options.tls ? "tls" : "tcp";
+    this.url = `${scheme}://${options.host}:${options.port}`;
+    this.#open(options).catch((error) => this.#fail("connection failed", error));
+  }
+
+  /** 0 connecting, 1 open, 2 closing, 3 closed (as WebSocket). */
+  get readyState(): number {
+    return this.#readyState;
+  }
+
+  /** Queue bytes (strings are sent as UTF-8). Ignored unless open. */
+  send(data: string | ArrayBufferLike | Blob | ArrayBufferView): void {
+    if (this.#readyState !== OPEN || !this.#writer) return;
+    let bytes: Uint8Array;
+    if (typeof data === "string") {
+      bytes = this.#encoder.encode(data);
+    } else if (data instanceof Blob) {
+      throw new TypeError("TcpStompSocket cannot send a Blob");
+    } else if (ArrayBuffer.isView(data)) {
+      bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    } else {
+      bytes = new Uint8Array(data);
+    }
+    const writer = this.#writer;
+    this.#writes = this.#writes.then(async () => {
+      if (this.#readyState !== OPEN) return;
+      try {
+        await writer.write(bytes);
+      } catch (error) {
+        this.#fail("writing to the broker failed", error);
+      }
+    });
+  }
+
+  /**
+   * Resolves once every byte queued by {@linkcode TcpStompSocket.send} so far
+   * has been handed to the operating system, or the socket closed.
+   */
+  drain(): Promise<void> {
+    return this.#writes;
+  }
+
+  /** Close after the queued writes; `onclose` follows. */
+  close(): void {
+    if (this.#readyState === CLOSED || this.#readyState === CLOSING) return;
+    if (this.#readyState === CONNECTING) {
+      this.#finish({ code: 1000, reason: "closed while connecting", wasClean: true });
+      return;
+    }
+    this.#readyState = CLOSING;
+    this.#writes = this.#writes.then(() => {
+      this.#finish({ code: 1000, reason: "closed by client", wasClean: true });
+    });
+  }
+
+  /** Close at once, dropping queued writes; `onclose` follows synchronously. */
+  terminate(): void {
+    this.#finish({ code: 1006, reason: "terminated by client", wasClean: false });
+  }
+
+  async #open(options: TcpSocketOptions): Promise<void> {
+    let conn: Deno.Conn;
+    if (options.tls) {
+      conn = await Deno.connectTls({
+        hostname: options.host,
+        port: options.port,
+        caCerts: options.tls.caCerts,
+        cert: options.tls.cert,
+        key: options.tls.key,
+      });
+    } else {
+      const tcp = await Deno.connect({ hostname: options.host, port: options.port });
+      tcp.setNoDelay(true);
+      conn = tcp;
+    }
+    if (this.#readyState !== CONNECTING) {
+      // Closed or terminated while connecting: the close event was already given.
+      closeQuietly(conn);
+      return;
+    }
+    this.#conn = conn;
+    this.#writer = conn.writable.getWriter();
+    this.#readyState = OPEN;
+    this.#call(this.onopen, { type: "open" });
+    await this.#readLoop(conn);
+  }
+
+  async #readLoop(conn: Deno.Conn): Promise<void> {
+    const reader = conn.readable.getReader();
+    try {
+      while (true) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        if (this.#readyState === CLOSED) break;
+        const data = value.byteOffset === 0 && value.byteLength === value.buffer.byteLength
+          ? value.buffer as ArrayBuffer
+          : value.slice().buffer;
+        this.#call(this.onmessage, { data });
+      }
+      this.#finish({ code: 1000, reason: "connection closed by the broker", wasClean: true });
+    } catch (error) {
+      if (this.#readyState !== CLOSED) this.#fail("reading from the broker failed", error);
+    } finally {
+      reader.releaseLock();
+    }
+  }
+
+  #fail(what: string, error: unknown): void {
+    if (this.#readyState === CLOSED) return;
+    const message = `${what}: ${error instanceof Error ? error.message : String(error)}`;
+    this.#call(this.onerror, { type: "error", message, error });
+    this.#finish({ code: 1006, reason: message, wasClean: false });
+  }
+
+  #finish(event: TcpSocketCloseEvent): void {
+    if (this.#readyState === CLOSED) return;
+    this.#readyState = CLOSED;
+    this.#closeEvent = event;
+    if (this.#conn) closeQuietly(this.#conn);
+    this.#conn = undefined;
+    this.#writer = undefined;
+    this.#call(this.onclose, event);
+  }
+
+  #call<E>(listener: ((event: E) => unknown) | null | undefined, event: E): void {
+    if (!listener) return;
+    try {
+      listener.call(this, event);
+    } catch {
+      // A listener's failure must not break the socket's own bookkeeping.
+    }
+  }
+
+  /** The event `onclose` was (or will be) called with, once closed. */
+  get closeEvent(): TcpSocketCloseEvent | undefined {
+    return this.#closeEvent;
+  }
+}
+
+function closeQuietly(conn: Deno.Conn): void {
+  try {
+    conn.close();
+  } catch {
+    // already closed
+  }
+}
