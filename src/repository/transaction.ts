@@ -1,0 +1,270 @@
+/**
+ * Repository transactions, in both styles Fedora has used:
+ *
+ * - Fedora 6: `POST <endpoint>/fcr:tx` → `Location: <endpoint>/fcr:tx/<id>`;
+ *   each request carries `Atomic-ID: <location>`; keep-alive `POST
+ *   <location>`; commit `PUT <location>`; rollback `DELETE <location>`.
+ * - Fedora 4/5: `POST <endpoint>/fcr:tx` → `Location: <endpoint>/tx:<id>`;
+ *   requests go under that prefix and URIs coming back have it stripped;
+ *   keep-alive `POST <tx>/fcr:tx`; commit `POST <tx>/fcr:tx/fcr:commit`;
+ *   rollback `POST <tx>/fcr:tx/fcr:rollback`.
+ *
+ * The style is detected from the `Location` the server answers with. The
+ * transaction is kept alive well inside the server's timeout; when a
+ * keep-alive fails the transaction is marked failed at once and requests in
+ * flight are aborted.
+ *
+ * @module
+ */
+import { TransactionError } from "./errors.ts";
+import type { HttpCore } from "./http.ts";
+
+/** The two transaction protocols. */
+export type TransactionStyle = "fedora6" | "fedora4";
+
+/** The states a transaction goes through. */
+export type TransactionState = "open" | "committed" | "rolled-back" | "failed";
+
+/** Fedora's default transaction timeout (3 minutes), used when the server does not say. */
+export const DEFAULT_TRANSACTION_TIMEOUT_MS = 180_000;
+
+/** Options of {@link Transaction.begin}. */
+export interface TransactionOptions {
+  /** Keep-alive interval in ms; default a third of the server's timeout (at most 60 s). */
+  keepAliveMs?: number;
+  /** Called once when the transaction fails (e.g. keep-alive refused). */
+  onFailure?: (error: TransactionError) => void;
+}
+
+/** Detects the transaction style from the `Location` of a new transaction. */
+export function detectTransactionStyle(location: string): TransactionStyle | undefined {
+  if (/\/fcr:tx\/[^/]+\/?$/.test(location)) return "fedora6";
+  if (/\/tx:[^/]+\/?$/.test(location)) return "fedora4";
+  return undefined;
+}
+
+/** An open repository transaction. */
+export class Transaction {
+  /** The transaction's URI (`Location` of its creation). */
+  readonly location: string;
+  /** Which protocol it speaks. */
+  readonly style: TransactionStyle;
+  readonly #endpoint: string;
+  readonly #http: HttpCore;
+  readonly #abort = new AbortController();
+  #state: TransactionState = "open";
+  #failure?: TransactionError;
+  #timer?: ReturnType<typeof setInterval>;
+  #keepAlives = 0;
+  #onFailure?: (error: TransactionError) => void;
+
+  private constructor(
+    http: HttpCore,
+    endpoint: string,
+    location: string,
+    style: TransactionStyle,
+  ) {
+    this.#http = http;
+    this.#endpoint = endpoint;
+    this.location = location.replace(/\/$/, "");
+    this.style = style;
+  }
+
+  /** Starts a transaction at `endpoint` and its keep-alive timer. */
+  static async begin(
+    http: HttpCore,
+    endpoint: string,
+    options: TransactionOptions = {},
+  ): Promise<Transaction> {
+    const url = `${endpoint}/fcr:tx`;
+    const res = await http.send({ method: "POST", url, retryable: false }).catch((e) => {
+      throw new TransactionError("a transaction cannot be started", {
+        method: "POST",
+        uri: url,
+        status: e.status,
+        serverMessage: e.serverMessage,
+        cause: e,
+      });
+    });
+    await res.discard();
+    const location = res.headers.get("Location");
+    const style = location ? detectTransactionStyle(location) : undefined;
+    if (!location || !style) {
+      throw new TransactionError(
+        `the repository answered without a transaction Location (got ${
+          location ?? "none"
+        }); is this a Fedora 4, 5 or 6 repository?`,
+        { method: "POST", uri: url, status: res.status },
+      );
+    }
+    const tx = new Transaction(http, endpoint, location, style);
+    tx.#onFailure = options.onFailure;
+    const expires = Date.parse(res.headers.get("Atomic-Expires") ?? "");
+    const timeout = Number.isFinite(expires)
+      ? Math.max(3000, expires - Date.now())
+      : DEFAULT_TRANSACTION_TIMEOUT_MS;
+    const interval = options.keepAliveMs ?? Math.min(60_000, Math.floor(timeout / 3));
+    tx.#timer = setInterval(() => {
+      tx.keepAlive().catch(() => {/* recorded as the failure */});
+    }, interval);
+    return tx;
+  }
+
+  /** The current state. */
+  get state(): TransactionState {
+    return this.#state;
+  }
+
+  /** How many keep-alives succeeded. */
+  get keepAlives(): number {
+    return this.#keepAlives;
+  }
+
+  /** Aborted when the transaction fails; pass it to long work done inside it. */
+  get signal(): AbortSignal {
+    return this.#abort.signal;
+  }
+
+  /** Throws the reason when the transaction can no longer be used. */
+  assertOpen(method: string, uri: string): void {
+    if (this.#failure) throw this.#failure;
+    if (this.#state !== "open") {
+      throw new TransactionError(`the transaction ${this.location} is already ${this.#state}`, {
+        method,
+        uri,
+      });
+    }
+  }
+
+  /** Headers each request in the transaction carries. */
+  headers(): Record<string, string> {
+    return this.style === "fedora6" ? { "Atomic-ID": this.location } : {};
+  }
+
+  /** The URI to send a request to (Fedora 4: under the `tx:` prefix). */
+  toRequestUri(uri: string): string {
+    if (this.style === "fedora4" && (uri === this.#endpoint || uri.startsWith(this.#endpoint + "/"))) {
+      return this.location + uri.slice(this.#endpoint.length);
+    }
+    return uri;
+  }
+
+  /** A URI coming back from the server, without the Fedora 4 `tx:` prefix. */
+  fromResponseUri(uri: string): string {
+    if (this.style === "fedora4" && (uri === this.location || uri.startsWith(this.location + "/"))) {
+      return this.#endpoint + uri.slice(this.location.length);
+    }
+    return uri;
+  }
+
+  #controlUrl(action: "keep-alive" | "commit" | "rollback"): { method: string; url: string } {
+    if (this.style === "fedora6") {
+      return {
+        method: action === "keep-alive" ? "POST" : action === "commit" ? "PUT" : "DELETE",
+        url: this.location,
+      };
+    }
+    const base = `${this.location}/fcr:tx`;
+    return {
+      method: "POST",
+      url: action === "keep-alive"
+        ? base
+        : action === "commit"
+        ? `${base}/fcr:commit`
+        : `${base}/fcr:rollback`,
+    };
+  }
+
+  #fail(error: TransactionError): void {
+    if (this.#failure) return;
+    this.#failure = error;
+    this.#state = "failed";
+    this.#stopTimer();
+    this.#abort.abort(error);
+    this.#onFailure?.(error);
+  }
+
+  #stopTimer(): void {
+    if (this.#timer !== undefined) clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+
+  /** Extends the transaction's life; a failure fails the transaction at once. */
+  async keepAlive(): Promise<void> {
+    if (this.#state !== "open") return;
+    const { method, url } = this.#controlUrl("keep-alive");
+    try {
+      const res = await this.#http.send({ method, url, retryable: true });
+      await res.discard();
+      this.#keepAlives++;
+    } catch (e) {
+      const err = e as TransactionError;
+      this.#fail(
+        new TransactionError(
+          "the transaction could not be kept alive, so its work is abandoned; try the job again",
+          { method, uri: url, status: err.status, serverMessage: err.serverMessage, cause: e },
+        ),
+      );
+      throw this.#failure;
+    }
+  }
+
+  /** Commits; on failure the transaction is failed (and the caller rolls back). */
+  async commit(): Promise<void> {
+    this.assertOpen("COMMIT", this.location);
+    this.#stopTimer();
+    const { method, url } = this.#controlUrl("commit");
+    try {
+      const res = await this.#http.send({ method, url, retryable: false });
+      await res.discard();
+      this.#state = "committed";
+    } catch (e) {
+      const err = e as TransactionError;
+      this.#fail(
+        new TransactionError("the transaction could not be committed; nothing was saved", {
+          method,
+          uri: url,
+          status: err.status,
+          serverMessage: err.serverMessage,
+          cause: e,
+        }),
+      );
+      throw this.#failure;
+    }
+  }
+
+  /**
+   * Rolls back (also after a failure, to release the server's side).
+   * A transaction already gone on the server (404/410) counts as rolled back.
+   */
+  async rollback(): Promise<void> {
+    this.#stopTimer();
+    if (this.#state === "committed" || this.#state === "rolled-back") return;
+    if (!this.#abort.signal.aborted) {
+      this.#abort.abort(
+        new TransactionError("the transaction was rolled back", {
+          method: "ROLLBACK",
+          uri: this.location,
+        }),
+      );
+    }
+    const { method, url } = this.#controlUrl("rollback");
+    try {
+      const res = await this.#http.send({
+        method,
+        url,
+        retryable: true,
+        acceptStatus: [404, 410],
+      });
+      await res.discard();
+    } catch (e) {
+      const err = e as TransactionError;
+      throw new TransactionError(
+        "the transaction could not be rolled back; the repository discards it when it times out",
+        { method, uri: url, status: err.status, serverMessage: err.serverMessage, cause: e },
+      );
+    } finally {
+      if (this.#state === "open") this.#state = "rolled-back";
+    }
+  }
+}
