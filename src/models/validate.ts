@@ -15,9 +15,11 @@ import type { Vocabulary } from "./vocabulary.ts";
 
 /**
  * One checked rule, as in SPEC §4's per-row report: `[field, "passed"|"failed",
- * rule, arg]`. For cardinality, `allowed_values` and `pattern` the argument is
- * the rule's own (1, the list, the pattern); for value checks (`edtf`,
- * `language`, `uri`, `vocabulary`) a failure names the offending value.
+ * rule, arg]`. For cardinality rules (`required`, `exactly`, `min_values`,
+ * `max_values`) the argument is the rule's own number; for value rules
+ * (`allowed_values`, `pattern`, `edtf`, `language`, `uri`, `vocabulary`) a
+ * pass carries the rule's argument and a failure the offending value (or
+ * values), so a librarian sees what to fix.
  */
 export type RuleOutcome = [field: string, outcome: "passed" | "failed", rule: string, arg: unknown];
 
