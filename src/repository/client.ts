@@ -297,10 +297,16 @@ export class RepositoryClient {
     const headers: Record<string, string> = { Accept: "application/n-triples" };
     if (options.omitServerManaged) headers.Prefer = SERVER_MANAGED_PREFER;
     let target = uri;
-    let res = await this.#send("GET", target, { headers });
+    // A binary answers 406 to an RDF Accept (Fedora 6) or with its bytes (Fedora 4):
+    // either way its description is found through Link rel="describedby".
+    let res = await this.#send("GET", target, { headers, acceptStatus: [406] });
     let description = this.#describe(uri, res.headers);
-    if (description.isBinary) {
+    if (res.status === 406) {
       await res.discard();
+      description = await this.head(uri);
+    }
+    if (description.isBinary) {
+      if (res.status !== 406) await res.discard();
       if (!description.describedBy) {
         throw new RepositoryError("the binary has no describedby link to its description", {
           method: "GET",
@@ -310,6 +316,12 @@ export class RepositoryClient {
       target = description.describedBy;
       res = await this.#send("GET", target, { headers });
       description = { ...description, etag: res.headers.get("ETag") ?? description.etag };
+    } else if (res.status === 406) {
+      throw new RepositoryError("the repository cannot give this resource as RDF", {
+        method: "GET",
+        uri,
+        status: 406,
+      });
     }
     const text = await res.text();
     const contentType = res.headers.get("Content-Type") ?? "application/n-triples";
@@ -438,7 +450,12 @@ export class RepositoryClient {
       : source instanceof ReadableStream
       ? hashing(source)
       : hashing(new Blob([source]).stream());
-    const uri = await this.#place(binary, headers, body, typeof source !== "function" ? false : undefined);
+    const uri = await this.#place(
+      binary,
+      headers,
+      body,
+      typeof source !== "function" ? false : undefined,
+    );
     const sha256 = hash.digest("hex");
     const reported = (await this.head(uri)).sha256;
     if (reported && reported !== sha256) {

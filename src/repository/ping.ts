@@ -30,7 +30,7 @@ export async function pingRepository(
       maxConnections: 1,
       retry: { attempts: 1, baseDelayMs: 0, maxDelayMs: 0 },
     });
-    let timer: number | undefined;
+    let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
     });

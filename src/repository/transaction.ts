@@ -143,7 +143,9 @@ export class Transaction {
 
   /** The URI to send a request to (Fedora 4: under the `tx:` prefix). */
   toRequestUri(uri: string): string {
-    if (this.style === "fedora4" && (uri === this.#endpoint || uri.startsWith(this.#endpoint + "/"))) {
+    if (
+      this.style === "fedora4" && (uri === this.#endpoint || uri.startsWith(this.#endpoint + "/"))
+    ) {
       return this.location + uri.slice(this.#endpoint.length);
     }
     return uri;
@@ -151,7 +153,9 @@ export class Transaction {
 
   /** A URI coming back from the server, without the Fedora 4 `tx:` prefix. */
   fromResponseUri(uri: string): string {
-    if (this.style === "fedora4" && (uri === this.location || uri.startsWith(this.location + "/"))) {
+    if (
+      this.style === "fedora4" && (uri === this.location || uri.startsWith(this.location + "/"))
+    ) {
       return this.#endpoint + uri.slice(this.location.length);
     }
     return uri;
