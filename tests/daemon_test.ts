@@ -434,3 +434,41 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "a full disk stops intake without losing the request; it runs once space is back",
+  ignore: Deno.uid() !== 0, // needs to mount a small tmpfs (CI runs as root)
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const server = RABBIT_TCP();
+    const dir = await Deno.makeTempDir({ prefix: "plastrond-full-" });
+    const storeDir = join(dir, "msg");
+    await Deno.mkdir(storeDir);
+    const mount = await new Deno.Command("mount", {
+      args: ["-t", "tmpfs", "-o", "size=256k", "tmpfs", storeDir],
+    }).output();
+    assert(mount.success, new TextDecoder().decode(mount.stderr));
+    const config = await writeTestConfig(server, { dir, storeDir });
+    const watcher = await Watcher.open(server, config.destinations);
+    const daemon = await DaemonProcess.start(config.path);
+    const filler = join(storeDir, "filler");
+    try {
+      // Fill the store's disk.
+      await Deno.writeFile(filler, new Uint8Array(256 * 1024)).catch(() => {});
+      const jobId = `http://archelon.example.edu/full/${crypto.randomUUID()}`;
+      await watcher.send({ PlastronCommand: "echo", PlastronJobId: jobId }, "x".repeat(64 * 1024));
+      await daemon.waitForLog(/cannot store job .*not acknowledged/, 15_000);
+      assertEquals(watcher.completionsOf(jobId).length, 0);
+      await Deno.remove(filler);
+      const completion = await watcher.completion(jobId, 30_000);
+      assertEquals(completion.headers.PlastronJobStatus, "Done");
+      await sleep(1000);
+      assertEquals(watcher.completionsOf(jobId).length, 1);
+    } finally {
+      await daemon.stop();
+      await watcher.close();
+      await new Deno.Command("umount", { args: [storeDir] }).output();
+    }
+  },
+});

@@ -221,7 +221,7 @@ export class JobRunner {
         message.ack();
         return;
       }
-      if (this.#active.has(request.jobId)) {
+      if (this.#active.has(request.jobId) || await this.#store.getRequest(request.jobId)) {
         this.counters.duplicates++;
         log.info(`job ${request.jobId} is already queued or running; duplicate ignored`);
         message.ack();
@@ -317,7 +317,13 @@ export class JobRunner {
     ) {
       const request = this.#queue.shift()!;
       const run = this.#run(request).catch((error) => {
-        log.error(`job ${request.jobId}: ${(error as Error).message}; it stays in the inbox`);
+        log.error(
+          `job ${request.jobId}: ${(error as Error).message}; it stays in the inbox ` +
+            `and is tried again in ${STORE_RETRY_MS / 1000} s`,
+        );
+        this.#later(STORE_RETRY_MS, () => {
+          if (!this.#stopping && !this.#active.has(request.jobId)) this.#enqueue(request);
+        });
       }).finally(() => {
         this.#running.delete(run);
         this.#active.delete(request.jobId);
