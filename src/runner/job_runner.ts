@@ -366,8 +366,8 @@ export class JobRunner {
       );
       return;
     }
+    await this.#store.putRequest({ ...stored, attempts: stored.attempts + 1 });
     stored.attempts++;
-    await this.#store.putRequest(stored);
     const outcome = await this.#execute(request);
     if (outcome === undefined) {
       // Stopped by shutdown at a safe point: not a crash, so not an attempt.
