@@ -8,6 +8,7 @@ import { getLogger } from "@logtape/logtape";
 import { createBrokerConnection } from "./broker/stomp_connection.ts";
 import type { BrokerConnection } from "./broker/types.ts";
 import { commandRegistry } from "./commands/registry.ts";
+import { pingRepository } from "./repository/ping.ts";
 import type { Config } from "./config/types.ts";
 import { StoreError } from "./errors.ts";
 import { JobRunner } from "./runner/job_runner.ts";
@@ -92,6 +93,10 @@ export async function runDaemon(config: Config, options: DaemonOptions): Promise
       `plastrond serving ${config.broker.destinations.jobs} on ${config.broker.server} ` +
         `with up to ${config.daemon.maxConcurrentJobs} concurrent job(s)`,
     );
+    pingRepository(config.repository).then((result) => {
+      if (result.ok) log.info(result.message);
+      else log.warn(result.message);
+    });
     options.onReady?.({ config, broker, runner, store });
     const signal = await stopSignal;
     log.info(`${signal} received: stopping intake, letting running jobs reach a safe point`);

@@ -472,3 +472,36 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "the repository is pinged at start; a repository that is down does not stop the daemon",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const server = RABBIT_TCP();
+    const up = await writeTestConfig(server);
+    let daemon = await DaemonProcess.start(up.path);
+    try {
+      await daemon.waitForLog(/repository http:\/\/127\.0\.0\.1:8080\/fcrepo\/rest answered/);
+    } finally {
+      await daemon.stop();
+    }
+    const down = await writeTestConfig(server);
+    const text = await Deno.readTextFile(down.path);
+    await Deno.writeTextFile(
+      down.path,
+      text.replace(/REST_ENDPOINT: .*/, "REST_ENDPOINT: http://127.0.0.1:9/fcrepo/rest"),
+    );
+    const watcher = await Watcher.open(server, down.destinations);
+    daemon = await DaemonProcess.start(down.path);
+    try {
+      await daemon.waitForLog(/repository http:\/\/127\.0\.0\.1:9\/fcrepo\/rest is not usable/);
+      const jobId = `http://archelon.example.edu/norepo/${crypto.randomUUID()}`;
+      await watcher.send({ PlastronCommand: "echo", PlastronJobId: jobId }, "still here");
+      assertEquals((await watcher.completion(jobId)).headers.PlastronJobStatus, "Done");
+    } finally {
+      await daemon.stop();
+      await watcher.close();
+    }
+  },
+});
