@@ -1,0 +1,180 @@
+/**
+ * What one exported object consists of, read from the repository: the
+ * object's triples, its pages in the order of the ORE proxy chain, the files
+ * of each page and the files of the object itself.
+ *
+ * @module
+ */
+import type { Quad } from "n3";
+import { PREFIXES } from "../../rdf/namespaces.ts";
+import type { RepositoryClient, ResourceDescription } from "../../repository/client.ts";
+
+const RDF_TYPE = PREFIXES.rdf + "type";
+const IANA_FIRST = PREFIXES.iana + "first";
+const IANA_NEXT = PREFIXES.iana + "next";
+const ORE_PROXY_FOR = PREFIXES.ore + "proxyFor";
+const PCDM_HAS_MEMBER = PREFIXES.pcdm + "hasMember";
+const PCDM_MEMBER_OF = PREFIXES.pcdm + "memberOf";
+const PCDM_HAS_FILE = PREFIXES.pcdm + "hasFile";
+const LDP_CONTAINS = PREFIXES.ldp + "contains";
+const EBUCORE_FILENAME = PREFIXES.ebucore + "filename";
+const EBUCORE_MIME = PREFIXES.ebucore + "hasMimeType";
+const FABIO_PAGE = PREFIXES.fabio + "Page";
+const FABIO_SEQUENCE = PREFIXES.fabio + "hasSequenceNumber";
+
+/** A binary of an object or a page. */
+export interface FileInfo {
+  uri: string;
+  /** `ebucore:filename`, else the last segment of the URI. */
+  filename: string;
+  /** The MIME type (without parameters), lower case. */
+  mimeType: string;
+  /** The triples of its description. */
+  graph: Quad[];
+}
+
+/** A page and its files. */
+export interface PageInfo {
+  uri: string;
+  /** `rdfs:label`/`dcterms:title` of the page, when it has one. */
+  label?: string;
+  graph: Quad[];
+  files: FileInfo[];
+}
+
+/** Everything an export needs of one object. */
+export interface ObjectStructure {
+  uri: string;
+  /** The object's triples (hash resources included). */
+  graph: Quad[];
+  /** `rdf:type` IRIs of the object. */
+  types: string[];
+  /** Headers of the object read. */
+  description: ResourceDescription;
+  pages: PageInfo[];
+  /** Files attached to the object itself. */
+  files: FileInfo[];
+  /** Triples of the proxies (ordering), for RDF exports. */
+  proxyGraph: Quad[];
+}
+
+function objectsOf(graph: readonly Quad[], subject: string, predicate: string): string[] {
+  return graph
+    .filter((q) =>
+      q.subject.value === subject && q.predicate.value === predicate &&
+      q.object.termType === "NamedNode"
+    )
+    .map((q) => q.object.value);
+}
+
+function literalOf(
+  graph: readonly Quad[],
+  subject: string,
+  predicates: string[],
+): string | undefined {
+  for (const p of predicates) {
+    const q = graph.find((q) => q.subject.value === subject && q.predicate.value === p);
+    if (q) return q.object.value;
+  }
+  return undefined;
+}
+
+/**
+ * Read the structure of the object at `uri`.
+ *
+ * @throws the repository client's errors (`NotFoundError`, `GoneError`, …) unchanged.
+ */
+export async function readObjectStructure(
+  repo: RepositoryClient,
+  uri: string,
+  signal?: AbortSignal,
+): Promise<ObjectStructure> {
+  const resource = await repo.getGraph(uri);
+  const graph = resource.graph;
+  const types = objectsOf(graph, uri, RDF_TYPE);
+  const proxyGraph: Quad[] = [];
+  const pageUris = await orderedPages(repo, uri, graph, proxyGraph, signal);
+  const pages: PageInfo[] = [];
+  for (const pageUri of pageUris) {
+    signal?.throwIfAborted();
+    const page = await repo.getGraph(pageUri);
+    pages.push({
+      uri: pageUri,
+      label: literalOf(page.graph, pageUri, [
+        PREFIXES.rdfs + "label",
+        PREFIXES.dcterms + "title",
+      ]),
+      graph: page.graph,
+      files: await filesOf(repo, pageUri, page.graph, signal),
+    });
+  }
+  const files = await filesOf(repo, uri, graph, signal);
+  const { graph: _graph, ...description } = resource;
+  return { uri, graph, types, description, pages, files, proxyGraph };
+}
+
+/** Pages along `iana:first`/`iana:next`; without proxies, `pcdm:hasMember` by sequence number. */
+async function orderedPages(
+  repo: RepositoryClient,
+  uri: string,
+  graph: readonly Quad[],
+  proxyGraph: Quad[],
+  signal?: AbortSignal,
+): Promise<string[]> {
+  const pages: string[] = [];
+  const seen = new Set<string>();
+  let proxy = objectsOf(graph, uri, IANA_FIRST)[0];
+  while (proxy && !seen.has(proxy)) {
+    signal?.throwIfAborted();
+    seen.add(proxy);
+    const resource = await repo.getGraph(proxy);
+    proxyGraph.push(...resource.graph);
+    const page = objectsOf(resource.graph, proxy, ORE_PROXY_FOR)[0];
+    if (page && !pages.includes(page)) pages.push(page);
+    proxy = objectsOf(resource.graph, proxy, IANA_NEXT)[0];
+  }
+  if (pages.length > 0) return pages;
+  const members = objectsOf(graph, uri, PCDM_HAS_MEMBER);
+  if (members.length === 0) return [];
+  const withOrder: { uri: string; seq: number }[] = [];
+  for (const member of members) {
+    const resource = await repo.getGraph(member);
+    const isPage = objectsOf(resource.graph, member, RDF_TYPE).includes(FABIO_PAGE) ||
+      objectsOf(resource.graph, member, PCDM_MEMBER_OF).includes(uri);
+    if (!isPage) continue;
+    const seq = Number(literalOf(resource.graph, member, [FABIO_SEQUENCE]) ?? Infinity);
+    withOrder.push({ uri: member, seq: Number.isFinite(seq) ? seq : Infinity });
+  }
+  return withOrder.sort((a, b) => a.seq - b.seq).map((p) => p.uri);
+}
+
+/** Files by `pcdm:hasFile`, and the binaries in the resource's `/f` container. */
+async function filesOf(
+  repo: RepositoryClient,
+  uri: string,
+  graph: readonly Quad[],
+  signal?: AbortSignal,
+): Promise<FileInfo[]> {
+  const uris = objectsOf(graph, uri, PCDM_HAS_FILE);
+  if (uris.length === 0) {
+    const container = objectsOf(graph, uri, LDP_CONTAINS).find((c) => c === `${uri}/f`);
+    if (container) uris.push(...(await repo.children(container)));
+  }
+  const files: FileInfo[] = [];
+  for (const fileUri of uris) {
+    signal?.throwIfAborted();
+    const resource = await repo.getGraph(fileUri);
+    if (!resource.isBinary) continue;
+    const filename = literalOf(resource.graph, fileUri, [EBUCORE_FILENAME]) ??
+      decodeURIComponent(fileUri.split("/").pop() ?? "file");
+    const mime = literalOf(resource.graph, fileUri, [EBUCORE_MIME]) ?? resource.contentType ??
+      "application/octet-stream";
+    files.push({
+      uri: fileUri,
+      filename,
+      mimeType: mime.split(";")[0].trim().toLowerCase(),
+      graph: resource.graph,
+    });
+  }
+  return files.sort((a, b) => a.filename.localeCompare(b.filename, "en", { numeric: true }));
+}
