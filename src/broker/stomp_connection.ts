@@ -53,6 +53,11 @@ export interface BrokerConnectionOptions {
   receiptTimeoutMs?: number;
   /** Wait this long in ms for the broker's RECEIPT to DISCONNECT in `stop()` (default 5000). */
   disconnectTimeoutMs?: number;
+  /**
+   * A session must last this many ms to reset the backoff (default 10000), so
+   * that a broker that accepts and then drops every connection is not hammered.
+   */
+  stableSessionMs?: number;
   /** Where to log (default: category `["plastrond", "broker"]`). */
   logger?: Logger;
   /** PEM contents of `CA_CERT`, `CLIENT_CERT`, `CLIENT_KEY` when already read (else read from the config's paths). */
@@ -96,6 +101,8 @@ interface Attempt {
   client: Client;
   socket?: WebSocket | TcpStompSocket;
   connected: boolean;
+  /** `Date.now()` when CONNECTED arrived. */
+  connectedAt?: number;
   connectTimer?: Timer;
   lastError?: string;
   closed: Promise<void>;
@@ -114,6 +121,7 @@ class StompConnection implements BrokerConnection {
   readonly #connectTimeout: number;
   readonly #receiptTimeout: number;
   readonly #disconnectTimeout: number;
+  readonly #stableSession: number;
   readonly #tlsOptions?: TcpSocketTlsOptions;
 
   #started = false;
@@ -140,6 +148,7 @@ class StompConnection implements BrokerConnection {
     this.#connectTimeout = options.connectTimeoutMs ?? 15_000;
     this.#receiptTimeout = options.receiptTimeoutMs ?? 30_000;
     this.#disconnectTimeout = options.disconnectTimeoutMs ?? 5000;
+    this.#stableSession = options.stableSessionMs ?? 10_000;
     this.#tlsOptions = options.tls;
   }
 
@@ -249,10 +258,15 @@ class StompConnection implements BrokerConnection {
     if (!Object.keys(frameHeaders).some((name) => name.toLowerCase() === "content-type")) {
       frameHeaders["content-type"] = "text/plain;charset=utf-8";
     }
-    const binaryBody = encoder.encode(body);
+    // Over WebSocket the frame goes as a text frame (ActiveMQ Classic ignores
+    // binary WebSocket frames); stompjs adds the UTF-8 byte count as
+    // content-length. Over TCP the bytes are encoded once, here.
+    const payload = this.#config.address.transport === "ws"
+      ? { body }
+      : { binaryBody: encoder.encode(body) };
     if (!options.receipt) {
       try {
-        attempt.client.publish({ destination, headers: frameHeaders, binaryBody });
+        attempt.client.publish({ destination, headers: frameHeaders, ...payload });
       } catch (error) {
         return Promise.reject(
           new BrokerSendError(`Cannot send to ${destination}: ${describe(error)}`, {
@@ -279,7 +293,7 @@ class StompConnection implements BrokerConnection {
       }
       try {
         attempt.client.watchForReceipt(receiptId, () => this.#settle(receiptId));
-        attempt.client.publish({ destination, headers: frameHeaders, binaryBody });
+        attempt.client.publish({ destination, headers: frameHeaders, ...payload });
       } catch (error) {
         this.#settle(
           receiptId,
@@ -398,7 +412,7 @@ class StompConnection implements BrokerConnection {
     clearTimeout(attempt.connectTimer);
     attempt.connectTimer = undefined;
     attempt.connected = true;
-    this.#failures = 0;
+    attempt.connectedAt = Date.now();
     if (this.#everConnected) this.#reconnects++;
     this.#everConnected = true;
     this.#log.info("Connected to the broker at {server}.", { server: this.#config.server });
@@ -485,7 +499,14 @@ class StompConnection implements BrokerConnection {
     for (const subscription of this.#subscriptions.values()) {
       if (attempt === this.#attempt) subscription.id = undefined;
     }
-    const reason = attempt.lastError ?? describeEvent(event) ?? "connection closed";
+    let reason = attempt.lastError ?? describeEvent(event) ?? "connection closed";
+    if (/utf-?8/i.test(reason) && this.#config.address.transport === "ws") {
+      reason += " (the broker sent a message body that is not UTF-8 in a WebSocket text frame; " +
+        "on RabbitMQ set web_stomp.ws_frame = binary, or use STOMP over TCP)";
+    }
+    if (wasConnected && Date.now() - (attempt.connectedAt ?? 0) >= this.#stableSession) {
+      this.#failures = 0;
+    }
     attempt.markClosed();
     if (attempt !== this.#attempt) return;
     this.#rejectPending(
