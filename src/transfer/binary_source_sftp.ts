@@ -1,0 +1,223 @@
+/**
+ * Binaries over SFTP: `sftp://user@host[:port]/dir` (files read one by one)
+ * and `zip+sftp://user@host[:port]/path.zip` (the zip is copied, streamed, to
+ * a temporary file, then read like `zip:`). The key is
+ * `COMMANDS.IMPORT.SSH_PRIVATE_KEY`; the host must be in `COMMANDS.SFTP_HOSTS`
+ * when that is set and its key in `COMMANDS.KNOWN_HOSTS` when that is set.
+ *
+ * @module
+ */
+import { Buffer } from "node:buffer";
+import { posix } from "node:path";
+import type { Readable } from "node:stream";
+import SftpClient from "ssh2-sftp-client";
+import { getLogger } from "@logtape/logtape";
+import { unsafePathReason } from "../csv/files.ts";
+import { BadRequestError } from "../errors.ts";
+import {
+  assertSafePath,
+  BinaryNotFoundError,
+  type BinarySource,
+  lazyStream,
+  mimeTypeFor,
+  type SourceBinary,
+} from "./binary_source.ts";
+import { ZipSource } from "./binary_source_zip.ts";
+import { fingerprint, parseKnownHosts, verifyHostKey } from "./known_hosts.ts";
+import { parseSftpUri, redactSftpUri, type SftpAddress, sftpHostAllowed } from "./sftp.ts";
+
+const logger = getLogger(["plastrond", "transfer", "binary-source"]);
+
+/** How to reach an SFTP binaries location. */
+export interface SftpSourceOptions {
+  /** `COMMANDS.IMPORT.SSH_PRIVATE_KEY`. */
+  privateKeyFile?: string;
+  /** `COMMANDS.KNOWN_HOSTS`. */
+  knownHostsFile?: string;
+  /** `COMMANDS.SFTP_HOSTS`. */
+  allowedHosts?: string[];
+  /** Connection timeout in ms (default 20000). */
+  readyTimeout?: number;
+}
+
+/** The part of ssh2-sftp-client used here. */
+interface Client {
+  connect(config: Record<string, unknown>): Promise<unknown>;
+  end(): Promise<unknown>;
+  stat(path: string): Promise<{ isFile: boolean; size: number }>;
+  createReadStream(path: string): Readable;
+}
+
+async function connect(
+  uri: string,
+  options: SftpSourceOptions,
+): Promise<{ client: Client; address: SftpAddress }> {
+  const address = parseSftpUri(uri);
+  const location = redactSftpUri(uri);
+  if (options.allowedHosts && !sftpHostAllowed(options.allowedHosts, address.host, address.port)) {
+    throw new BadRequestError(
+      `SFTP host ${address.host}:${address.port} is not in COMMANDS.SFTP_HOSTS; ` +
+        "use an allowed host or ask the operator to add it",
+    );
+  }
+  if (!options.privateKeyFile && address.password === undefined) {
+    throw new BadRequestError(
+      "SFTP binaries need a key: COMMANDS.IMPORT.SSH_PRIVATE_KEY is not set in the configuration",
+    );
+  }
+  const privateKey = options.privateKeyFile
+    ? await Deno.readFile(options.privateKeyFile).catch((e) => {
+      throw new Error(
+        `cannot read COMMANDS.IMPORT.SSH_PRIVATE_KEY ${options.privateKeyFile}: ${e.message}`,
+      );
+    })
+    : undefined;
+  const knownHosts = options.knownHostsFile
+    ? parseKnownHosts(
+      await Deno.readTextFile(options.knownHostsFile).catch((e) => {
+        throw new Error(`cannot read COMMANDS.KNOWN_HOSTS ${options.knownHostsFile}: ${e.message}`);
+      }),
+    )
+    : undefined;
+  let hostKeyProblem: string | undefined;
+  const client = new SftpClient("plastrond-import") as unknown as Client;
+  try {
+    await client.connect({
+      host: address.host,
+      port: address.port,
+      username: address.user,
+      password: address.password,
+      privateKey: privateKey ? Buffer.from(privateKey) : undefined,
+      readyTimeout: options.readyTimeout ?? 20000,
+      hostVerifier: (key: Buffer, verify: (ok: boolean) => void) => {
+        const blob = new Uint8Array(key);
+        fingerprint(blob).then((fp) => {
+          if (!knownHosts) {
+            logger.warn(
+              "COMMANDS.KNOWN_HOSTS is not set: accepting the unchecked host key {fingerprint} of {host}:{port}",
+              { fingerprint: fp, host: address.host, port: address.port },
+            );
+            return verify(true);
+          }
+          const verdict = verifyHostKey(knownHosts, address.host, address.port, blob);
+          if (verdict === "match") return verify(true);
+          hostKeyProblem = `the host key ${fp} of ${address.host}:${address.port} is ${
+            verdict === "unknown" ? "not in" : "refused by"
+          } COMMANDS.KNOWN_HOSTS (${verdict}); ask the operator to check it`;
+          verify(false);
+        }, () => verify(false));
+      },
+    });
+  } catch (e) {
+    await client.end().catch(() => {});
+    throw new Error(`cannot connect to ${location}: ${hostKeyProblem ?? (e as Error).message}`);
+  }
+  return { client, address };
+}
+
+/**
+ * A web stream of a Node stream's bytes. Chunks are copied: ssh2 may reuse a
+ * chunk's memory once it has been handed over. Errors after the end (ssh2
+ * reports a late close failure when the connection ends) are ignored.
+ */
+function nodeToWeb(stream: Readable): ReadableStream<Uint8Array> {
+  stream.on("error", () => {/* surfaced through the iterator while reading */});
+  return ReadableStream.from(
+    (async function* () {
+      for await (const chunk of stream as AsyncIterable<Uint8Array>) yield new Uint8Array(chunk);
+    })(),
+  );
+}
+
+/** A folder on an SFTP server as binaries location. */
+export class SftpDirectorySource implements BinarySource {
+  readonly location: string;
+  #client: Client;
+  #root: string;
+
+  private constructor(location: string, client: Client, root: string) {
+    this.location = location;
+    this.#client = client;
+    this.#root = root;
+  }
+
+  /** Connects to `sftp://user@host[:port]/dir`. */
+  static async open(uri: string, options: SftpSourceOptions = {}): Promise<SftpDirectorySource> {
+    const { client, address } = await connect(uri, options);
+    return new SftpDirectorySource(
+      redactSftpUri(uri),
+      client,
+      address.path.replace(/\/+$/, "") || "/",
+    );
+  }
+
+  #remote(path: string): string {
+    return posix.join(this.#root, path);
+  }
+
+  async exists(path: string): Promise<boolean> {
+    if (unsafePathReason(path)) return false;
+    try {
+      return (await this.#client.stat(this.#remote(path))).isFile;
+    } catch {
+      return false;
+    }
+  }
+
+  async get(path: string): Promise<SourceBinary> {
+    assertSafePath(path);
+    let size: number;
+    try {
+      const stat = await this.#client.stat(this.#remote(path));
+      if (!stat.isFile) throw new Error("not a file");
+      size = stat.size;
+    } catch {
+      throw new BinaryNotFoundError(`file ${path} does not exist in ${this.location}`);
+    }
+    const remote = this.#remote(path);
+    return {
+      path,
+      size,
+      contentType: mimeTypeFor(path),
+      body: () =>
+        lazyStream(() => Promise.resolve(nodeToWeb(this.#client.createReadStream(remote)))),
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.#client.end().catch(() => {});
+  }
+}
+
+/**
+ * Copies the zip at `zip+sftp://user@host/path.zip` to a temporary file and opens it as a {@linkcode ZipSource}; closing removes the copy.
+ */
+export async function openSftpZipSource(
+  uri: string,
+  options: SftpSourceOptions = {},
+): Promise<ZipSource> {
+  const sftpUri = uri.replace(/^zip\+sftp:/i, "sftp:");
+  const location = redactSftpUri(sftpUri).replace(/^sftp:/i, "zip+sftp:");
+  const { client, address } = await connect(sftpUri, options);
+  const dir = await Deno.makeTempDir({ prefix: "plastrond-import-zip-" });
+  const copy = posix.join(dir, "binaries.zip");
+  try {
+    const remote = client.createReadStream(address.path);
+    const closed = new Promise<void>((resolve) => remote.once("close", () => resolve()));
+    const file = await Deno.open(copy, { write: true, create: true, truncate: true });
+    await nodeToWeb(remote).pipeTo(file.writable); // closes the file
+    await closed; // the remote handle is closed before the connection ends
+  } catch (error) {
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+    throw new BinaryNotFoundError(
+      `binaries-location ${location}: cannot read the zip (${(error as Error).message})`,
+    );
+  } finally {
+    await client.end().catch(() => {});
+  }
+  return await ZipSource.open(
+    copy,
+    location,
+    () => Deno.remove(dir, { recursive: true }).catch(() => {}),
+  );
+}
