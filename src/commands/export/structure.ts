@@ -163,17 +163,19 @@ async function filesOf(
   const files: FileInfo[] = [];
   for (const fileUri of uris) {
     signal?.throwIfAborted();
-    const resource = await repo.getGraph(fileUri);
-    if (!resource.isBinary) continue;
-    const filename = literalOf(resource.graph, fileUri, [EBUCORE_FILENAME]) ??
+    // HEAD first: a GET of a binary would start downloading it.
+    const head = await repo.head(fileUri);
+    if (!head.isBinary) continue;
+    const graph = head.describedBy ? (await repo.getGraph(head.describedBy)).graph : [];
+    const filename = literalOf(graph, fileUri, [EBUCORE_FILENAME]) ??
       decodeURIComponent(fileUri.split("/").pop() ?? "file");
-    const mime = literalOf(resource.graph, fileUri, [EBUCORE_MIME]) ?? resource.contentType ??
+    const mime = literalOf(graph, fileUri, [EBUCORE_MIME]) ?? head.contentType ??
       "application/octet-stream";
     files.push({
       uri: fileUri,
       filename,
       mimeType: mime.split(";")[0].trim().toLowerCase(),
-      graph: resource.graph,
+      graph,
     });
   }
   return files.sort((a, b) => a.filename.localeCompare(b.filename, "en", { numeric: true }));
