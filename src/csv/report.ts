@@ -48,3 +48,30 @@ export function validateRow(
   failed.push(...row.problems, ...(options.extraFailed ?? []));
   return { line, is_valid: failed.length === 0, passed, failed, warnings: [...row.warnings] };
 }
+
+/**
+ * Failures for the row's `FILES`/`ITEM_FILES` paths that `exists` does not
+ * find (e.g. a binaries source's `exists`), one `files_exist` per missing file.
+ * Without a binaries location, a row with files gets one `binaries_location` failure.
+ */
+export async function missingFileFailures(
+  row: ParsedRow,
+  exists: ((path: string) => Promise<boolean>) | undefined,
+): Promise<RuleOutcome[]> {
+  const failed: RuleOutcome[] = [];
+  const columns: [string, string[]][] = [
+    ["FILES", row.pages.flatMap((p) => p.files)],
+    ["ITEM_FILES", row.itemFiles],
+  ];
+  for (const [column, paths] of columns) {
+    if (paths.length === 0) continue;
+    if (!exists) {
+      failed.push([column, "failed", "binaries_location", "set PlastronArg-binaries-location"]);
+      continue;
+    }
+    for (const path of paths) {
+      if (!(await exists(path))) failed.push([column, "failed", "files_exist", path]);
+    }
+  }
+  return failed;
+}
