@@ -4,10 +4,11 @@
  * @module
  */
 import { echoCommand } from "./echo.ts";
+import { importCommand } from "./import.ts";
 import type { Command } from "./types.ts";
 
 /** Every built-in command. */
-export const BUILTIN_COMMANDS: readonly Command[] = [echoCommand];
+export const BUILTIN_COMMANDS: readonly Command[] = [echoCommand, importCommand];
 
 /**
  * The commands this daemon accepts: the built-ins, narrowed to `allowed`
