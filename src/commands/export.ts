@@ -27,6 +27,7 @@ import {
   type PreparedMetadata,
 } from "./export/metadata.ts";
 import { objectFolderBase, objectUuid, safeName, UniqueNames } from "./export/names.ts";
+import { BinaryReader } from "./export/binary_reader.ts";
 import { spoolBinary, type SpooledBinary } from "./export/spool.ts";
 import { type FileInfo, readObjectStructure } from "./export/structure.ts";
 import type { Command, CommandContext, CommandResult, Progress } from "./types.ts";
@@ -144,6 +145,7 @@ export const exportCommand: Command = {
     const destination = await openExportDestination(options.outputDest, context.config.commands);
     const workDir = await Deno.makeTempDir({ prefix: "plastrond-export-" });
     const repo = await RepositoryClient.create(context.config.repository, { onBehalfOf });
+    const reader = await BinaryReader.create(context.config.repository, { onBehalfOf });
     const stop = new AbortController();
     const signal = AbortSignal.any([context.signal, stop.signal]);
     const tasks: Promise<ReadyObject>[] = [];
@@ -170,7 +172,7 @@ export const exportCommand: Command = {
         if (next >= uris.length) return;
         const index = next++;
         const folder = folders.take(objectFolderBase(uris[index]));
-        const task = fetchObject(repo, uris[index], folder, index, {
+        const task = fetchObject(repo, reader, uris[index], folder, index, {
           options,
           metadata,
           workDir,
@@ -283,6 +285,7 @@ export const exportCommand: Command = {
       stop.abort(new Error("export finished"));
       await Promise.allSettled(tasks);
       repo.close();
+      reader.close();
       await Deno.remove(workDir, { recursive: true }).catch(() => {});
     }
   },
@@ -291,6 +294,7 @@ export const exportCommand: Command = {
 /** Fetch one object, its structure, metadata and (when asked) its verified binaries. */
 async function fetchObject(
   repo: RepositoryClient,
+  reader: BinaryReader,
   uri: string,
   folder: string,
   index: number,
@@ -306,13 +310,14 @@ async function fetchObject(
   if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
     throw new Error("not an http(s) URI of the repository");
   }
-  const structure = await readObjectStructure(repo, uri, signal);
+  const structure = await readObjectStructure(repo, reader, uri, signal);
   const wanted = (f: FileInfo) =>
     options.exportBinaries &&
     (options.binaryTypes === undefined || options.binaryTypes.includes(f.mimeType));
   const selected = [...structure.pages.flatMap((p) => p.files), ...structure.files].filter(wanted);
   const names = new UniqueNames();
   const binaryPaths = new Map<string, string>();
+  const digests = new Map(selected.map((f) => [f.uri, f.digest]));
   for (const file of selected) {
     if (!binaryPaths.has(file.uri)) {
       binaryPaths.set(file.uri, `${folder}/${names.take(safeName(file.filename))}`);
@@ -329,7 +334,13 @@ async function fetchObject(
     let n = 0;
     for (const [binaryUri, bagPath] of binaryPaths) {
       signal.throwIfAborted();
-      const spooled = await spoolBinary(repo, binaryUri, join(dir, `binary-${n++}`), signal);
+      const spooled = await spoolBinary(
+        reader,
+        binaryUri,
+        join(dir, `binary-${n++}`),
+        digests.get(binaryUri),
+        signal,
+      );
       binaries.push({ bagPath, spooled });
     }
     return { uri, metadata: prepared, binaries, dir };

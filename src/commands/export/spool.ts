@@ -1,20 +1,19 @@
 /**
  * Download a binary to a temporary file and check it (length against
- * `Content-Length`, SHA-256 against the repository's `Digest`) before it may
+ * `Content-Length`, and the digest stored in its description) before it may
  * go into a bag, so a download that breaks midway never leaves a partial
  * file in the archive. Memory stays flat: the bytes stream to disk.
  *
  * @module
  */
 import { createHash } from "node:crypto";
-import type { RepositoryClient } from "../../repository/client.ts";
+import type { BinaryReader, StoredDigest } from "./binary_reader.ts";
 
 /** A verified local copy of a binary. */
 export interface SpooledBinary {
   uri: string;
   path: string;
   size: number;
-  sha256: string;
   /** From `Last-Modified`, when the repository sent one. */
   lastModified?: Date;
 }
@@ -27,17 +26,19 @@ export class BinaryDownloadError extends Error {
 /**
  * Download `uri` into `path` (created, must not exist).
  *
- * @throws {BinaryDownloadError} when the bytes are short or their digest differs.
- * @throws the repository client's errors when the request or the stream fails.
+ * @param expected the digest stored in the repository, checked when given.
+ * @throws {BinaryDownloadError} when the bytes are short, broken off or differ from the digest.
+ * @throws the repository client's errors when the request fails.
  */
 export async function spoolBinary(
-  repo: RepositoryClient,
+  reader: BinaryReader,
   uri: string,
   path: string,
+  expected?: StoredDigest,
   signal?: AbortSignal,
 ): Promise<SpooledBinary> {
-  const download = await repo.getBinary(uri);
-  const hash = createHash("sha256");
+  const download = await reader.get(uri, signal);
+  const hash = expected ? createHash(expected.algorithm) : undefined;
   let size = 0;
   const file = await Deno.open(path, { write: true, createNew: true });
   try {
@@ -46,7 +47,7 @@ export async function spoolBinary(
         new TransformStream<Uint8Array, Uint8Array>({
           transform(chunk, controller) {
             signal?.throwIfAborted();
-            hash.update(chunk);
+            hash?.update(chunk);
             size += chunk.byteLength;
             controller.enqueue(chunk);
           },
@@ -54,30 +55,26 @@ export async function spoolBinary(
       )
       .pipeTo(file.writable);
   } catch (error) {
+    signal?.throwIfAborted();
     const reason = error instanceof Error ? error.message : String(error);
     throw new BinaryDownloadError(
       `download of ${uri} broke after ${size} bytes: ${reason}`,
       { cause: error },
     );
   }
-  const sha256 = hash.digest("hex");
   if (download.contentLength !== undefined && download.contentLength !== size) {
     throw new BinaryDownloadError(
       `download of ${uri} is incomplete: got ${size} of ${download.contentLength} bytes`,
     );
   }
-  if (download.sha256 && download.sha256 !== sha256) {
-    throw new BinaryDownloadError(
-      `download of ${uri} does not match the repository's SHA-256 (${download.sha256}); ` +
-        "the transfer was corrupted, export it again",
-    );
+  if (hash && expected) {
+    const actual = hash.digest("hex");
+    if (actual !== expected.hex) {
+      throw new BinaryDownloadError(
+        `download of ${uri} does not match the ${expected.algorithm} digest stored in the ` +
+          "repository; the transfer was corrupted, export it again",
+      );
+    }
   }
-  const lastModified = download.lastModified ? new Date(download.lastModified) : undefined;
-  return {
-    uri,
-    path,
-    size,
-    sha256,
-    lastModified: lastModified && !Number.isNaN(lastModified.getTime()) ? lastModified : undefined,
-  };
+  return { uri, path, size, lastModified: download.lastModified };
 }

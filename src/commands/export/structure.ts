@@ -8,6 +8,7 @@
 import type { Quad } from "n3";
 import { PREFIXES } from "../../rdf/namespaces.ts";
 import type { RepositoryClient, ResourceDescription } from "../../repository/client.ts";
+import { type BinaryReader, parseStoredDigest, type StoredDigest } from "./binary_reader.ts";
 
 const RDF_TYPE = PREFIXES.rdf + "type";
 const IANA_FIRST = PREFIXES.iana + "first";
@@ -21,6 +22,7 @@ const EBUCORE_FILENAME = PREFIXES.ebucore + "filename";
 const EBUCORE_MIME = PREFIXES.ebucore + "hasMimeType";
 const FABIO_PAGE = PREFIXES.fabio + "Page";
 const FABIO_SEQUENCE = PREFIXES.fabio + "hasSequenceNumber";
+const PREMIS_DIGEST = PREFIXES.premis + "hasMessageDigest";
 
 /** A binary of an object or a page. */
 export interface FileInfo {
@@ -31,6 +33,8 @@ export interface FileInfo {
   mimeType: string;
   /** The triples of its description. */
   graph: Quad[];
+  /** The digest stored in its description (`premis:hasMessageDigest`), when any. */
+  digest?: StoredDigest;
 }
 
 /** A page and its files. */
@@ -86,6 +90,7 @@ function literalOf(
  */
 export async function readObjectStructure(
   repo: RepositoryClient,
+  binaries: BinaryReader,
   uri: string,
   signal?: AbortSignal,
 ): Promise<ObjectStructure> {
@@ -105,10 +110,10 @@ export async function readObjectStructure(
         PREFIXES.dcterms + "title",
       ]),
       graph: page.graph,
-      files: await filesOf(repo, pageUri, page.graph, signal),
+      files: await filesOf(repo, binaries, pageUri, page.graph, signal),
     });
   }
-  const files = await filesOf(repo, uri, graph, signal);
+  const files = await filesOf(repo, binaries, uri, graph, signal);
   const { graph: _graph, ...description } = resource;
   return { uri, graph, types, description, pages, files, proxyGraph };
 }
@@ -151,6 +156,7 @@ async function orderedPages(
 /** Files by `pcdm:hasFile`, and the binaries in the resource's `/f` container. */
 async function filesOf(
   repo: RepositoryClient,
+  binaries: BinaryReader,
   uri: string,
   graph: readonly Quad[],
   signal?: AbortSignal,
@@ -164,7 +170,7 @@ async function filesOf(
   for (const fileUri of uris) {
     signal?.throwIfAborted();
     // HEAD first: a GET of a binary would start downloading it.
-    const head = await repo.head(fileUri);
+    const head = await binaries.head(fileUri);
     if (!head.isBinary) continue;
     const graph = head.describedBy ? (await repo.getGraph(head.describedBy)).graph : [];
     const filename = literalOf(graph, fileUri, [EBUCORE_FILENAME]) ??
@@ -176,6 +182,10 @@ async function filesOf(
       filename,
       mimeType: mime.split(";")[0].trim().toLowerCase(),
       graph,
+      digest: graph
+        .filter((q) => q.subject.value === fileUri && q.predicate.value === PREMIS_DIGEST)
+        .map((q) => parseStoredDigest(q.object.value))
+        .find((d) => d !== undefined),
     });
   }
   return files.sort((a, b) => a.filename.localeCompare(b.filename, "en", { numeric: true }));
