@@ -106,6 +106,14 @@ async function countRows(csv: string, limit?: number): Promise<number> {
   return limit === undefined ? n : Math.min(n, limit);
 }
 
+/**
+ * The ETag for `If-Match`: Fedora sends weak ETags (`W/"…"`) but compares
+ * `If-Match` strongly, so only the opaque tag itself matches.
+ */
+function strongEtag(etag: string | undefined): string | undefined {
+  return etag?.replace(/^W\//, "");
+}
+
 function reasonOf(error: unknown): string {
   if (error instanceof RepositoryError && error.status === 412) {
     return "the object changed in the repository meanwhile; run again";
@@ -252,6 +260,10 @@ export async function* runImport(
       try {
         if (row.uri) {
           const uri = row.uri;
+          // The ETag for If-Match is the one of the default representation (Fedora gives
+          // another for a Prefer-filtered one), read before the graph: a change in between
+          // makes the update fail with 412 rather than be lost.
+          const etag = strongEtag((await repo.head(uri)).etag);
           const current = await repo.getGraph(uri, { omitServerManaged: true });
           const { managed } = quadsToRecord(model, current.graph, uri);
           const diff = diffQuads(managed, recordToQuads(model, row.values, uri));
@@ -259,7 +271,7 @@ export async function* runImport(
             counts.unchanged++;
             await state.recordCompleted({ key, line: row.line, outcome: "unchanged", uri });
           } else {
-            await repo.transaction((tx) => tx.patch(uri, diff, current.etag));
+            await repo.transaction((tx) => tx.patch(uri, diff, etag));
             counts.updated++;
             uris.updated.push(uri);
             await state.recordCompleted({ key, line: row.line, outcome: "updated", uri });

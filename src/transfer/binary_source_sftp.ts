@@ -43,6 +43,13 @@ export interface SftpSourceOptions {
 /** The part of ssh2-sftp-client used here. */
 interface Client {
   connect(config: Record<string, unknown>): Promise<unknown>;
+  /** The underlying ssh2 connection. */
+  client: {
+    exec(
+      command: string,
+      callback: (err: Error | undefined, stream: Readable & { stderr: Readable }) => void,
+    ): void;
+  };
   end(): Promise<unknown>;
   stat(path: string): Promise<{ isFile: boolean; size: number }>;
   createReadStream(path: string): Readable;
@@ -129,6 +136,44 @@ function nodeToWeb(stream: Readable): ReadableStream<Uint8Array> {
   );
 }
 
+/** `'…'` quoting for a POSIX shell. */
+function shellQuote(text: string): string {
+  return `'${text.replace(/'/g, "'\\''")}'`;
+}
+
+/**
+ * The SHA-256 of a remote file from the server's own `sha256sum`, or
+ * `undefined` when the server does not allow it (no shell, no such tool).
+ */
+function remoteSha256(
+  client: Client,
+  path: string,
+  timeoutMs = 30000,
+): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(undefined), timeoutMs);
+    const done = (value: string | undefined) => {
+      clearTimeout(timer);
+      resolve(value);
+    };
+    try {
+      client.client.exec(`sha256sum -- ${shellQuote(path)}`, (err, stream) => {
+        if (err) return done(undefined);
+        let out = "";
+        stream.on("data", (chunk: Uint8Array) => out += new TextDecoder().decode(chunk));
+        stream.stderr.on("data", () => {});
+        stream.on("error", () => done(undefined));
+        stream.on("close", (code: number) => {
+          const sha = /^([0-9a-f]{64})\s/.exec(out)?.[1];
+          done(code === 0 ? sha : undefined);
+        });
+      });
+    } catch {
+      done(undefined);
+    }
+  });
+}
+
 /** A folder on an SFTP server as binaries location. */
 export class SftpDirectorySource implements BinarySource {
   readonly location: string;
@@ -178,6 +223,7 @@ export class SftpDirectorySource implements BinarySource {
     return {
       path,
       size,
+      sha256: await remoteSha256(this.#client, remote),
       contentType: mimeTypeFor(path),
       body: () =>
         lazyStream(() => Promise.resolve(nodeToWeb(this.#client.createReadStream(remote)))),

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { createHash } from "node:crypto";
 import { type Entry, type FileEntry, Reader, ZipReader } from "@zip.js/zip.js";
 import { unsafePathReason } from "../csv/files.ts";
 import {
@@ -106,23 +107,27 @@ export class ZipSource implements BinarySource {
     return Promise.resolve(!unsafePathReason(path) && this.#entries.has(path));
   }
 
-  // deno-lint-ignore require-await
   async get(path: string): Promise<SourceBinary> {
     assertSafePath(path);
     const entry = this.#entries.get(path);
     if (!entry) throw new BinaryNotFoundError(`file ${path} is not in ${this.location}`);
+    const body = () =>
+      lazyStream(() => {
+        const pipe = new TransformStream<Uint8Array, Uint8Array>();
+        entry.getData(pipe.writable).catch(
+          () => {/* the error reaches the reader of pipe.readable */},
+        );
+        return Promise.resolve(pipe.readable);
+      });
+    // hashed first (a local read), so the upload can send its Digest
+    const hash = createHash("sha256");
+    for await (const chunk of body()) hash.update(chunk);
     return {
       path,
       size: entry.uncompressedSize,
+      sha256: hash.digest("hex"),
       contentType: mimeTypeFor(path),
-      body: () =>
-        lazyStream(() => {
-          const pipe = new TransformStream<Uint8Array, Uint8Array>();
-          entry.getData(pipe.writable).catch(
-            () => {/* the error reaches the reader of pipe.readable */},
-          );
-          return Promise.resolve(pipe.readable);
-        }),
+      body,
     };
   }
 

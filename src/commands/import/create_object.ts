@@ -42,6 +42,27 @@ export interface CreatedObject {
   files: number;
 }
 
+/** Pages written at once inside one object's transaction. */
+const PAGE_CONCURRENCY = 6;
+
+/** Runs `tasks` with at most `limit` at a time; rejects with the first failure (after the others settle). */
+async function inPool(tasks: (() => Promise<void>)[], limit: number): Promise<void> {
+  let next = 0;
+  let failure: unknown;
+  const worker = async () => {
+    while (next < tasks.length && failure === undefined) {
+      const task = tasks[next++];
+      try {
+        await task();
+      } catch (error) {
+        failure ??= error;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
+  if (failure !== undefined) throw failure;
+}
+
 function fileName(path: string): string {
   return path.slice(path.lastIndexOf("/") + 1);
 }
@@ -75,7 +96,7 @@ export async function createObject(
   }
   await tx.createContainer({ uri: object.uri, graph });
 
-  let descriptionSuffix: string | undefined;
+  let descriptionSuffix: Promise<string> | undefined;
   let files = 0;
   const upload = async (path: string, uri: string) => {
     signal?.throwIfAborted();
@@ -87,13 +108,12 @@ export async function createObject(
       filename: fileName(path),
       sha256: binary.sha256,
     });
-    if (descriptionSuffix === undefined) {
-      const described = (await tx.head(uri)).describedBy;
-      descriptionSuffix = described?.startsWith(uri)
-        ? described.slice(uri.length)
-        : "/fcr:metadata";
-    }
-    await tx.patch(`${uri}${descriptionSuffix}`, {
+    // Learn where descriptions live from the first binary's Link header, once
+    // (and never with concurrent HEADs: Fedora 6.5 may fail those with 500).
+    descriptionSuffix ??= tx.head(uri).then(({ describedBy }) =>
+      describedBy?.startsWith(uri) ? describedBy.slice(uri.length) : "/fcr:metadata"
+    );
+    await tx.patch(`${uri}${await descriptionSuffix}`, {
       deletes: [],
       inserts: [
         quad(namedNode(uri), RDF_TYPE, term("pcdm", "File")),
@@ -107,7 +127,7 @@ export async function createObject(
     await tx.createContainer({ uri: `${object.uri}/m` });
     await tx.createContainer({ uri: `${object.uri}/x` });
   }
-  for (const [i, page] of object.pages.entries()) {
+  const writePage = async (page: PageGroup, i: number) => {
     signal?.throwIfAborted();
     const p = namedNode(pageUris[i]);
     const fileUris = page.files.map((_, n) => `${pageUris[i]}/f/file-${n + 1}`);
@@ -135,7 +155,8 @@ export async function createObject(
       proxy.push(quad(x, term("iana", "next"), namedNode(proxyUris[i + 1])));
     }
     await tx.createContainer({ uri: proxyUris[i], graph: proxy });
-  }
+  };
+  await inPool(object.pages.map((page, i) => () => writePage(page, i)), PAGE_CONCURRENCY);
   if (itemFileUris.length > 0) {
     await tx.createContainer({ uri: `${object.uri}/f` });
     for (const [n, path] of object.itemFiles.entries()) await upload(path, itemFileUris[n]);
