@@ -21,7 +21,7 @@ import { parseRdf } from "../rdf/graph.ts";
 import { PREFIXES } from "../rdf/namespaces.ts";
 import { buildSparqlUpdate, type GraphChange, sparqlTerm } from "../rdf/sparql_update.ts";
 import { createAuthProvider, createHttpClient } from "./auth.ts";
-import { DigestMismatchError, RepositoryError } from "./errors.ts";
+import { DigestMismatchError, RepositoryError, TransactionError } from "./errors.ts";
 import { type BodySource, HttpCore, type HttpRequest, type HttpResponse } from "./http.ts";
 import type { RetryPolicy } from "./retry.ts";
 import { Transaction, type TransactionOptions } from "./transaction.ts";
@@ -210,15 +210,29 @@ export class RepositoryClient {
     const tx = this.transactionInUse;
     tx?.assertOpen(method, uri);
     const idempotent = ["GET", "HEAD", "PUT", "DELETE", "OPTIONS"].includes(method);
-    return await this.#http.send({
-      method,
-      url: tx ? tx.toRequestUri(uri) : uri,
-      displayUri: uri,
-      ...init,
-      headers: { ...init.headers, ...tx?.headers() },
-      retryable: init.retryable ?? (idempotent || tx !== undefined),
-      signal: tx?.signal,
-    });
+    try {
+      return await this.#http.send({
+        method,
+        url: tx ? tx.toRequestUri(uri) : uri,
+        displayUri: uri,
+        ...init,
+        headers: { ...init.headers, ...tx?.headers() },
+        retryable: init.retryable ?? (idempotent || tx !== undefined),
+        signal: tx?.signal,
+      });
+    } catch (e) {
+      // Fedora answers 409/410 naming the transaction when it was closed under us.
+      if (
+        tx && e instanceof RepositoryError && !(e instanceof TransactionError) &&
+        (e.status === 409 || e.status === 410) && /transaction/i.test(e.serverMessage ?? "")
+      ) {
+        throw new TransactionError(
+          `the transaction ${tx.location} was closed by the repository; its work is abandoned`,
+          { method, uri, status: e.status, serverMessage: e.serverMessage, cause: e },
+        );
+      }
+      throw e;
+    }
   }
 
   #fromServer(uri: string): string {

@@ -43,6 +43,28 @@ export function detectTransactionStyle(location: string): TransactionStyle | und
   return undefined;
 }
 
+/** Fedora 4/5: the URI of `uri` inside the transaction at `location` (under its `tx:` prefix). */
+export function toTransactionUri(endpoint: string, location: string, uri: string): string {
+  if (uri === endpoint || uri.startsWith(endpoint + "/")) {
+    return location + uri.slice(endpoint.length);
+  }
+  return uri;
+}
+
+/** Fedora 4/5: a URI coming back from inside a transaction, with its `tx:` prefix stripped. */
+export function fromTransactionUri(endpoint: string, location: string, uri: string): string {
+  if (uri === location || uri.startsWith(location + "/")) {
+    return endpoint + uri.slice(location.length);
+  }
+  return uri;
+}
+
+/** The transaction's expiry: `Atomic-Expires`, or `Expires` as Fedora 6.0–6.x before it sends. */
+function parseExpires(headers: Headers): Date | undefined {
+  const t = Date.parse(headers.get("Atomic-Expires") ?? headers.get("Expires") ?? "");
+  return Number.isFinite(t) ? new Date(t) : undefined;
+}
+
 /** An open repository transaction. */
 export class Transaction {
   /** The transaction's URI (`Location` of its creation). */
@@ -56,6 +78,7 @@ export class Transaction {
   #failure?: TransactionError;
   #timer?: ReturnType<typeof setInterval>;
   #keepAlives = 0;
+  #expiresAt?: Date;
   #onFailure?: (error: TransactionError) => void;
 
   private constructor(
@@ -99,9 +122,9 @@ export class Transaction {
     }
     const tx = new Transaction(http, endpoint, location, style);
     tx.#onFailure = options.onFailure;
-    const expires = Date.parse(res.headers.get("Atomic-Expires") ?? "");
-    const timeout = Number.isFinite(expires)
-      ? Math.max(3000, expires - Date.now())
+    tx.#expiresAt = parseExpires(res.headers);
+    const timeout = tx.#expiresAt
+      ? Math.max(3000, tx.#expiresAt.getTime() - Date.now())
       : DEFAULT_TRANSACTION_TIMEOUT_MS;
     const interval = options.keepAliveMs ?? Math.min(60_000, Math.floor(timeout / 3));
     tx.#timer = setInterval(() => {
@@ -113,6 +136,11 @@ export class Transaction {
   /** The current state. */
   get state(): TransactionState {
     return this.#state;
+  }
+
+  /** When the server will discard the transaction, if it said (Fedora 6 `Atomic-Expires`). */
+  get expiresAt(): Date | undefined {
+    return this.#expiresAt;
   }
 
   /** How many keep-alives succeeded. */
@@ -200,6 +228,7 @@ export class Transaction {
     try {
       const res = await this.#http.send({ method, url, retryable: true });
       await res.discard();
+      this.#expiresAt = parseExpires(res.headers) ?? this.#expiresAt;
       this.#keepAlives++;
     } catch (e) {
       const err = e as TransactionError;
