@@ -20,18 +20,24 @@ function hex(code: number, width: number): string {
   return code.toString(16).toUpperCase().padStart(width, "0");
 }
 
-/** Escapes an IRI for `<...>`: characters IRIREF forbids become `\uXXXX`/`\UXXXXXXXX`. */
+/**
+ * Writes an IRI as `<...>`. Characters that an IRI cannot contain (space,
+ * `<>"{}|^\`\\`, controls) are refused rather than escaped: a `\u` escape of
+ * them is not allowed in SPARQL or Turtle either, and percent-encoding would
+ * make it a different IRI.
+ */
 export function sparqlIri(iri: string): string {
-  let out = "<";
   for (const ch of iri) {
     const code = ch.codePointAt(0)!;
     if (code <= 0x20 || `<>"{}|^\`\\`.includes(ch)) {
-      out += code > 0xffff ? `\\U${hex(code, 8)}` : `\\u${hex(code, 4)}`;
-    } else {
-      out += ch;
+      throw new SparqlTermError(
+        `"${iri}" is not a valid IRI: it contains ${
+          code <= 0x20 ? `the control or space character U+${hex(code, 4)}` : `"${ch}"`
+        }; percent-encode it (e.g. %20 for a space) where it is meant`,
+      );
     }
   }
-  return out + ">";
+  return `<${iri}>`;
 }
 
 /** Escapes a string for a `"..."` literal (STRING_LITERAL_QUOTE). */

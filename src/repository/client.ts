@@ -49,6 +49,8 @@ export interface ResourceDescription {
   uri: string;
   /** `ETag`, for `If-Match` on a later update. */
   etag?: string;
+  /** Fedora 6 `X-State-Token`, for `X-If-State-Token` on a later update. */
+  stateToken?: string;
   /** `Last-Modified`. */
   lastModified?: string;
   /** The `Link rel="type"` IRIs (LDP interaction model and Fedora types). */
@@ -115,6 +117,20 @@ export interface CreatedBinary {
   sha256: string;
   /** Bytes sent (when hashed while streaming). */
   size?: number;
+}
+
+/**
+ * "Only if nothing changed since I read it": the `stateToken` (Fedora 6,
+ * sent as `X-If-State-Token`) or else a strong `etag` (sent as `If-Match`;
+ * Fedora's weak RDF ETags never match, so they are not sent).
+ * A resource changed meanwhile gives a `RepositoryError` with status 412.
+ */
+export type Precondition = Pick<ResourceDescription, "etag" | "stateToken">;
+
+function preconditionHeaders(p?: Precondition): Record<string, string> {
+  if (p?.stateToken) return { "X-If-State-Token": p.stateToken };
+  if (p?.etag && !p.etag.startsWith("W/")) return { "If-Match": p.etag };
+  return {};
 }
 
 /** The empty (relative) IRI: the subject of a new resource's own triples. */
@@ -279,6 +295,7 @@ export class RepositoryClient {
     return {
       uri,
       etag: headers.get("ETag") ?? undefined,
+      stateToken: headers.get("X-State-Token") ?? undefined,
       lastModified: headers.get("Last-Modified") ?? undefined,
       types,
       isBinary: types.includes(LDP_NON_RDF_SOURCE),
@@ -329,7 +346,11 @@ export class RepositoryClient {
       }
       target = description.describedBy;
       res = await this.#send("GET", target, { headers });
-      description = { ...description, etag: res.headers.get("ETag") ?? description.etag };
+      description = {
+        ...description,
+        etag: res.headers.get("ETag") ?? description.etag,
+        stateToken: res.headers.get("X-State-Token") ?? description.stateToken,
+      };
     } else if (res.status === 406) {
       throw new RepositoryError("the repository cannot give this resource as RDF", {
         method: "GET",
@@ -482,12 +503,16 @@ export class RepositoryClient {
   }
 
   /** Replaces a container's triples (`PUT` with `Prefer: handling=lenient`). */
-  async replaceGraph(uri: string, graph: readonly Quad[], ifMatch?: string): Promise<void> {
+  async replaceGraph(
+    uri: string,
+    graph: readonly Quad[],
+    ifUnchanged?: Precondition,
+  ): Promise<void> {
     const headers: Record<string, string> = {
       "Content-Type": "text/turtle",
       Prefer: "handling=lenient; received=minimal",
     };
-    if (ifMatch) headers["If-Match"] = ifMatch;
+    Object.assign(headers, preconditionHeaders(ifUnchanged));
     const res = await this.#send("PUT", uri, {
       headers,
       body: turtleBody(this.#toServerQuads(graph)),
@@ -499,13 +524,13 @@ export class RepositoryClient {
    * Changes triples with SPARQL Update (`PATCH`). For a binary, pass the URI
    * of its description (`…/fcr:metadata`).
    */
-  async patch(uri: string, change: GraphChange, ifMatch?: string): Promise<void> {
+  async patch(uri: string, change: GraphChange, ifUnchanged?: Precondition): Promise<void> {
     const update = buildSparqlUpdate({
       deletes: this.#toServerQuads(change.deletes),
       inserts: this.#toServerQuads(change.inserts),
     });
     const headers: Record<string, string> = { "Content-Type": "application/sparql-update" };
-    if (ifMatch) headers["If-Match"] = ifMatch;
+    Object.assign(headers, preconditionHeaders(ifUnchanged));
     const res = await this.#send("PATCH", uri, { headers, body: update });
     await res.discard();
   }
