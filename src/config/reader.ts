@@ -77,10 +77,24 @@ export class ConfigReader {
     return { path: [], entries: value };
   }
 
-  /** Throw a one-line ConfigError for `path`, with the line it is on when known. */
+  /**
+   * Throw a one-line ConfigError for `path`, with the line it is on when
+   * known (else the line of the nearest enclosing section).
+   */
   fail(path: readonly string[], message: string): never {
+    let where = "";
     const line = this.lineOf(path);
-    const where = line ? ` (line ${line})` : "";
+    if (line) {
+      where = ` (line ${line})`;
+    } else {
+      for (let depth = path.length - 1; depth > 0; depth--) {
+        const sectionLine = this.lineOf(path.slice(0, depth));
+        if (sectionLine) {
+          where = ` (section starts on line ${sectionLine})`;
+          break;
+        }
+      }
+    }
     throw new ConfigError(this.#source.displayName, `${message}${where}`, dotted(path));
   }
 
@@ -260,13 +274,7 @@ export class ConfigReader {
   }
 
   #missing(parent: ConfigMap, key: string, message: string): never {
-    const line = this.lineOf(parent.path);
-    const where = line ? ` (section starts on line ${line})` : "";
-    throw new ConfigError(
-      this.#source.displayName,
-      `${message}${where}`,
-      dotted([...parent.path, key]),
-    );
+    this.fail([...parent.path, key], message);
   }
 }
 
