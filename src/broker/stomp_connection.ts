@@ -36,6 +36,7 @@ import { getLogger, type Logger } from "@logtape/logtape";
 import type { BrokerAddress, BrokerConfig } from "../config/types.ts";
 import type { BrokerConnection, MessageHandler, ReceivedMessage, SendOptions } from "./types.ts";
 import { type TcpSocketTlsOptions, TcpStompSocket } from "./tcp_socket.ts";
+import { WebSocketStompSocket } from "./websocket_socket.ts";
 import { BrokerSendError } from "./errors.ts";
 import { installHeaderUnescapeFix } from "./header_escaping.ts";
 
@@ -99,7 +100,7 @@ interface PendingReceipt {
 interface Attempt {
   generation: number;
   client: Client;
-  socket?: WebSocket | TcpStompSocket;
+  socket?: TcpStompSocket;
   connected: boolean;
   /** `Date.now()` when CONNECTED arrived. */
   connectedAt?: number;
@@ -133,7 +134,6 @@ class StompConnection implements BrokerConnection {
   #reconnects = 0;
   #reconnectTimer: Timer | undefined;
   #receiptCounter = 0;
-  #httpClient: Deno.HttpClient | undefined;
   readonly #subscriptions = new Map<string, Subscription>();
   readonly #pending = new Map<string, PendingReceipt>();
   readonly #connectListeners: Array<() => void> = [];
@@ -198,8 +198,6 @@ class StompConnection implements BrokerConnection {
       }
     }
     this.#rejectPending(undefined, "the broker connection was stopped");
-    this.#httpClient?.close();
-    this.#httpClient = undefined;
     this.#log.info("Disconnected from the broker at {server}.", { server: this.#config.server });
   }
 
@@ -274,7 +272,7 @@ class StompConnection implements BrokerConnection {
           }),
         );
       }
-      return attempt.socket instanceof TcpStompSocket ? attempt.socket.drain() : Promise.resolve();
+      return attempt.socket?.drain() ?? Promise.resolve();
     }
     const receiptId = `send-${attempt.generation}-${++this.#receiptCounter}`;
     frameHeaders.receipt = receiptId;
@@ -371,30 +369,18 @@ class StompConnection implements BrokerConnection {
     return headers;
   }
 
-  #createSocket(address: BrokerAddress): WebSocket | TcpStompSocket {
+  #createSocket(address: BrokerAddress): TcpStompSocket {
     switch (address.transport) {
       case "tcp":
         return new TcpStompSocket({ host: address.host, port: address.port });
       case "tls":
         return new TcpStompSocket({ host: address.host, port: address.port, tls: this.#tls() });
-      case "ws": {
-        const protocols = ["v12.stomp", "v11.stomp", "v10.stomp"];
-        if (address.url.startsWith("wss:") && this.#hasTls()) {
-          const tls = this.#tls();
-          this.#httpClient ??= Deno.createHttpClient({
-            caCerts: tls.caCerts,
-            ...(tls.cert && tls.key ? { cert: tls.cert, key: tls.key } : {}),
-          });
-          return new WebSocket(address.url, { protocols, client: this.#httpClient });
-        }
-        return new WebSocket(address.url, protocols);
-      }
+      case "ws":
+        return new WebSocketStompSocket(address.url, {
+          protocols: ["v12.stomp", "v11.stomp", "v10.stomp"],
+          tls: address.url.toLowerCase().startsWith("wss:") ? this.#tls() : undefined,
+        });
     }
-  }
-
-  #hasTls(): boolean {
-    const c = this.#config;
-    return this.#tlsOptions !== undefined || c.caCert !== undefined || c.clientCert !== undefined;
   }
 
   #tls(): TcpSocketTlsOptions {

@@ -73,9 +73,12 @@ const CLOSED = 3;
  * Writes are queued and written in order; {@linkcode TcpStompSocket.drain}
  * resolves once everything queued so far is written to the socket.
  * `onclose` is called exactly once, also when connecting fails.
+ *
+ * Subclasses (the WebSocket client) override the protected hooks
+ * `connected`, `received`, `encodeOutgoing` and `closing`.
  */
 export class TcpStompSocket {
-  /** `tcp://host:port` or `tls://host:port`, for logs. */
+  /** `tcp://host:port` or `tls://host:port` (or the WebSocket URL), for logs. */
   readonly url: string;
   /** Only `"arraybuffer"` is supported; stompjs sets it. */
   binaryType = "arraybuffer";
@@ -89,13 +92,12 @@ export class TcpStompSocket {
   #writer: WritableStreamDefaultWriter<Uint8Array> | undefined;
   #writes: Promise<void> = Promise.resolve();
   #closeEvent: TcpSocketCloseEvent | undefined;
-  #encoder = new TextEncoder();
 
   /** Starts connecting at once; `onopen` or `onerror`+`onclose` follow. */
-  constructor(options: TcpSocketOptions) {
+  constructor(options: TcpSocketOptions, url?: string) {
     const scheme = options.tls ? "tls" : "tcp";
-    this.url = `${scheme}://${options.host}:${options.port}`;
-    this.#open(options).catch((error) => this.#fail("connection failed", error));
+    this.url = url ?? `${scheme}://${options.host}:${options.port}`;
+    this.#open(options).catch((error) => this.fail("connection failed", error));
   }
 
   /** 0 connecting, 1 open, 2 closing, 3 closed (as WebSocket). */
@@ -103,28 +105,11 @@ export class TcpStompSocket {
     return this.#readyState;
   }
 
-  /** Queue bytes (strings are sent as UTF-8). Ignored unless open. */
+  /** Queue data (strings are sent as UTF-8). Ignored unless open. */
   send(data: string | ArrayBufferLike | Blob | ArrayBufferView): void {
-    if (this.#readyState !== OPEN || !this.#writer) return;
-    let bytes: Uint8Array;
-    if (typeof data === "string") {
-      bytes = this.#encoder.encode(data);
-    } else if (data instanceof Blob) {
-      throw new TypeError("TcpStompSocket cannot send a Blob");
-    } else if (ArrayBuffer.isView(data)) {
-      bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-    } else {
-      bytes = new Uint8Array(data);
-    }
-    const writer = this.#writer;
-    this.#writes = this.#writes.then(async () => {
-      if (this.#readyState !== OPEN) return;
-      try {
-        await writer.write(bytes);
-      } catch (error) {
-        this.#fail("writing to the broker failed", error);
-      }
-    });
+    if (this.#readyState !== OPEN) return;
+    if (data instanceof Blob) throw new TypeError(`${this.constructor.name} cannot send a Blob`);
+    this.queueWrite(this.encodeOutgoing(data));
   }
 
   /**
@@ -139,18 +124,91 @@ export class TcpStompSocket {
   close(): void {
     if (this.#readyState === CLOSED || this.#readyState === CLOSING) return;
     if (this.#readyState === CONNECTING) {
-      this.#finish({ code: 1000, reason: "closed while connecting", wasClean: true });
+      this.finish({ code: 1000, reason: "closed while connecting", wasClean: true });
       return;
     }
     this.#readyState = CLOSING;
-    this.#writes = this.#writes.then(() => {
-      this.#finish({ code: 1000, reason: "closed by client", wasClean: true });
-    });
+    this.closing();
   }
 
   /** Close at once, dropping queued writes; `onclose` follows synchronously. */
   terminate(): void {
-    this.#finish({ code: 1006, reason: "terminated by client", wasClean: false });
+    this.finish({ code: 1006, reason: "terminated by client", wasClean: false });
+  }
+
+  /** The event `onclose` was (or will be) called with, once closed. */
+  get closeEvent(): TcpSocketCloseEvent | undefined {
+    return this.#closeEvent;
+  }
+
+  /** The connection is up: by default the socket is open now. */
+  protected connected(): void {
+    this.opened();
+  }
+
+  /** Mark the socket open and tell `onopen`. */
+  protected opened(): void {
+    if (this.#readyState !== CONNECTING) return;
+    this.#readyState = OPEN;
+    this.#call(this.onopen, { type: "open" });
+  }
+
+  /** Bytes arrived: by default they go to `onmessage` as they are. */
+  protected received(chunk: Uint8Array): void {
+    this.deliver(chunk);
+  }
+
+  /** Give bytes to `onmessage` as an `ArrayBuffer` of their own. */
+  protected deliver(bytes: Uint8Array): void {
+    const data = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength
+      ? bytes.buffer as ArrayBuffer
+      : bytes.slice().buffer;
+    this.#call(this.onmessage, { data });
+  }
+
+  /** The bytes to write for `send(data)`: by default the data itself, strings as UTF-8. */
+  protected encodeOutgoing(data: string | ArrayBufferLike | ArrayBufferView): Uint8Array {
+    return toBytes(data);
+  }
+
+  /** `close()` was called on an open socket: by default finish once the queued writes are out. */
+  protected closing(): void {
+    this.#writes = this.#writes.then(() => {
+      this.finish({ code: 1000, reason: "closed by client", wasClean: true });
+    });
+  }
+
+  /** Queue bytes for writing, in order, while the connection exists. */
+  protected queueWrite(bytes: Uint8Array): void {
+    const writer = this.#writer;
+    if (!writer || this.#readyState === CLOSED) return;
+    this.#writes = this.#writes.then(async () => {
+      if (this.#readyState === CLOSED) return;
+      try {
+        await writer.write(bytes);
+      } catch (error) {
+        this.fail("writing to the broker failed", error);
+      }
+    });
+  }
+
+  /** End with an error: `onerror`, then `onclose`. */
+  protected fail(what: string, error: unknown): void {
+    if (this.#readyState === CLOSED) return;
+    const message = `${what}: ${error instanceof Error ? error.message : String(error)}`;
+    this.#call(this.onerror, { type: "error", message, error });
+    this.finish({ code: 1006, reason: message, wasClean: false });
+  }
+
+  /** Close the connection and tell `onclose` (once). */
+  protected finish(event: TcpSocketCloseEvent): void {
+    if (this.#readyState === CLOSED) return;
+    this.#readyState = CLOSED;
+    this.#closeEvent = event;
+    if (this.#conn) closeQuietly(this.#conn);
+    this.#conn = undefined;
+    this.#writer = undefined;
+    this.#call(this.onclose, event);
   }
 
   async #open(options: TcpSocketOptions): Promise<void> {
@@ -175,8 +233,7 @@ export class TcpStompSocket {
     }
     this.#conn = conn;
     this.#writer = conn.writable.getWriter();
-    this.#readyState = OPEN;
-    this.#call(this.onopen, { type: "open" });
+    this.connected();
     await this.#readLoop(conn);
   }
 
@@ -187,34 +244,14 @@ export class TcpStompSocket {
         const { done, value } = await reader.read();
         if (done) break;
         if (this.#readyState === CLOSED) break;
-        const data = value.byteOffset === 0 && value.byteLength === value.buffer.byteLength
-          ? value.buffer as ArrayBuffer
-          : value.slice().buffer;
-        this.#call(this.onmessage, { data });
+        this.received(value);
       }
-      this.#finish({ code: 1000, reason: "connection closed by the broker", wasClean: true });
+      this.finish({ code: 1006, reason: "connection closed by the broker", wasClean: false });
     } catch (error) {
-      if (this.#readyState !== CLOSED) this.#fail("reading from the broker failed", error);
+      if (this.#readyState !== CLOSED) this.fail("reading from the broker failed", error);
     } finally {
       reader.releaseLock();
     }
-  }
-
-  #fail(what: string, error: unknown): void {
-    if (this.#readyState === CLOSED) return;
-    const message = `${what}: ${error instanceof Error ? error.message : String(error)}`;
-    this.#call(this.onerror, { type: "error", message, error });
-    this.#finish({ code: 1006, reason: message, wasClean: false });
-  }
-
-  #finish(event: TcpSocketCloseEvent): void {
-    if (this.#readyState === CLOSED) return;
-    this.#readyState = CLOSED;
-    this.#closeEvent = event;
-    if (this.#conn) closeQuietly(this.#conn);
-    this.#conn = undefined;
-    this.#writer = undefined;
-    this.#call(this.onclose, event);
   }
 
   #call<E>(listener: ((event: E) => unknown) | null | undefined, event: E): void {
@@ -225,11 +262,17 @@ export class TcpStompSocket {
       // A listener's failure must not break the socket's own bookkeeping.
     }
   }
+}
 
-  /** The event `onclose` was (or will be) called with, once closed. */
-  get closeEvent(): TcpSocketCloseEvent | undefined {
-    return this.#closeEvent;
+const encoder = new TextEncoder();
+
+/** Bytes of `data`, strings as UTF-8 (no copy for binary data). */
+export function toBytes(data: string | ArrayBufferLike | ArrayBufferView): Uint8Array {
+  if (typeof data === "string") return encoder.encode(data);
+  if (ArrayBuffer.isView(data)) {
+    return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   }
+  return new Uint8Array(data);
 }
 
 function closeQuietly(conn: Deno.Conn): void {

@@ -33,6 +33,11 @@ interface Transport {
   /** Variable holding the same broker's STOMP TCP `host:port`, for raw frames. */
   rawTcpVar: string;
   optional?: boolean;
+  /**
+   * The broker itself turns a body into Java text for WebSocket clients:
+   * bytes that are not UTF-8 arrive as U+FFFD (seen on ActiveMQ Classic 5.18).
+   */
+  lossyNonUtf8?: boolean;
 }
 
 const TRANSPORTS: Transport[] = [
@@ -56,6 +61,7 @@ const TRANSPORTS: Transport[] = [
     serverVar: "PLASTROND_TEST_ACTIVEMQ_WS",
     rawTcpVar: "PLASTROND_TEST_ACTIVEMQ_TCP",
     optional: true, // the test bed sets it only when its ActiveMQ has a WebSocket transport
+    lossyNonUtf8: true,
   },
 ];
 
@@ -169,8 +175,22 @@ for (const transport of TRANSPORTS) {
         const bytes = new Uint8Array([0x50, 0xff, 0xfe, 0x00, 0x80, 0xc3, 0x28, 0x0a, 0x00]);
         await sendRawFrame(requireEnv(transport.rawTcpVar), queue, { PlastronJobId: "x" }, bytes);
         const message = await collector.nth(1);
-        assertEquals(message.body, bytes);
+        if (transport.lossyNonUtf8) {
+          // Documented broker limitation: the message still arrives, as valid
+          // UTF-8 with replacement characters, and the connection stays up.
+          const text = new TextDecoder("utf-8", { fatal: true }).decode(message.body);
+          assert(text.startsWith("P\uFFFD"), JSON.stringify(text));
+        } else {
+          assertEquals(message.body, bytes);
+        }
         message.ack();
+        // The stream is still in step: the next message arrives intact, on the same connection.
+        await broker.send(queue, { n: "2" }, "next é", { receipt: true });
+        const next = await collector.nth(2);
+        assertEquals(new TextDecoder().decode(next.body), "next é");
+        assertEquals(next.headers.n, "2");
+        next.ack();
+        assert(broker.connected && broker.reconnects === 0);
       } finally {
         await broker.stop();
       }
