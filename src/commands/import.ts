@@ -23,6 +23,7 @@ import { RepositoryClient } from "../repository/client.ts";
 import { RepositoryError } from "../repository/errors.ts";
 import type { BinarySource } from "../transfer/binary_source.ts";
 import { openBinarySource } from "../transfer/open_binary_source.ts";
+import { delay } from "./echo.ts";
 import { createObject } from "./import/create_object.ts";
 import { ImportJobState, rowKey } from "./import/job_state.ts";
 import type { Command, CommandContext, CommandResult, Progress } from "./types.ts";
@@ -112,6 +113,15 @@ async function countRows(csv: string, limit?: number): Promise<number> {
  */
 function strongEtag(etag: string | undefined): string | undefined {
   return etag?.replace(/^W\//, "");
+}
+
+/** How long to wait for an abandoned transaction that might be committing. */
+const LOCK_SETTLE_MS = 3000;
+
+/** A 409 because another (abandoned) transaction holds the resource. */
+function isHeldByOtherTransaction(error: unknown): boolean {
+  return error instanceof RepositoryError && error.status === 409 &&
+    /another transaction/i.test(`${error.serverMessage ?? ""} ${error.message}`);
 }
 
 function reasonOf(error: unknown): string {
@@ -277,20 +287,8 @@ export async function* runImport(
             await state.recordCompleted({ key, line: row.line, outcome: "updated", uri });
           }
         } else {
-          let uri = state.minted.get(key);
-          if (uri && (await repo.exists(uri))) {
-            // committed by an earlier run that stopped before recording it
-            logger.info("Row {line}: {uri} exists from an earlier run; not created again", {
-              line: row.line,
-              uri,
-            });
-          } else {
-            if (!uri) {
-              uri = `${container}/${crypto.randomUUID()}`;
-              await state.recordMinted(key, uri);
-            }
-            const objectUri = uri;
-            const created = await repo.transaction((tx) =>
+          const write = (objectUri: string) =>
+            repo!.transaction((tx) =>
               createObject(
                 tx,
                 {
@@ -305,7 +303,39 @@ export async function* runImport(
                 context.signal,
               )
             );
-            counts.files += created.files;
+          const mint = async () => {
+            const fresh = `${container}/${crypto.randomUUID()}`;
+            await state.recordMinted(key, fresh);
+            return fresh;
+          };
+          let uri = state.minted.get(key);
+          if (uri && (await repo.exists(uri))) {
+            // committed by an earlier run that stopped before recording it
+            logger.info("Row {line}: {uri} exists from an earlier run; not created again", {
+              line: row.line,
+              uri,
+            });
+          } else if (!uri) {
+            uri = await mint();
+            counts.files += (await write(uri)).files;
+          } else {
+            try {
+              counts.files += (await write(uri)).files;
+            } catch (error) {
+              if (!isHeldByOtherTransaction(error)) throw error;
+              // An earlier run died with its transaction open on this path; the repository
+              // rolls that back on its timeout. Unless it was being committed (then the
+              // object appears in a moment), write the row at a new path.
+              await delay(LOCK_SETTLE_MS, context.signal);
+              if (!(await repo.exists(uri))) {
+                logger.info(
+                  "Row {line}: {uri} is held by an abandoned transaction; creating the object at a new path",
+                  { line: row.line, uri },
+                );
+                uri = await mint();
+                counts.files += (await write(uri)).files;
+              }
+            }
           }
           counts.created++;
           counts.updated++;
