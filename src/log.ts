@@ -5,6 +5,9 @@
  * Every record passes through {@linkcode redact} first, so registered secrets
  * and URI passwords never reach a sink.
  *
+ * String values are written bare (no quotes; control characters escaped, so
+ * a value cannot forge a log line).
+ *
  * Both sinks write synchronously, so nothing is held in a buffer: a record
  * logged just before `Deno.exit()` or a crash is on disk, and no timer keeps
  * the process alive.
@@ -13,11 +16,11 @@
  */
 import { resolve } from "node:path";
 import {
-  ansiColorFormatter,
   configure,
-  defaultTextFormatter,
   dispose,
+  getAnsiColorFormatter,
   getLogger as getLogtapeLogger,
+  getTextFormatter,
   type Logger,
   type LogRecord,
   type Sink,
@@ -130,7 +133,9 @@ export function redactingFormatter(format: TextFormatter): TextFormatter {
 
 function stderrSink(): Sink {
   const format = redactingFormatter(
-    Deno.stderr.isTerminal() ? ansiColorFormatter : defaultTextFormatter,
+    Deno.stderr.isTerminal()
+      ? getAnsiColorFormatter({ value: "bare" })
+      : getTextFormatter({ value: "bare" }),
   );
   const encoder = new TextEncoder();
   return (record) => {
@@ -143,7 +148,7 @@ function stderrSink(): Sink {
 }
 
 function fileSink(file: Deno.FsFile): Sink {
-  const format = redactingFormatter(defaultTextFormatter);
+  const format = redactingFormatter(getTextFormatter({ value: "bare" }));
   const encoder = new TextEncoder();
   let failed = false;
   return (record) => {

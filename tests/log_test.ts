@@ -56,8 +56,11 @@ Deno.test("setupLogging creates the log directory and one file per run", async (
     getLogger("test").info("info record {n}", { n: 1 });
     getLogger("test").debug("debug record hidden without -v");
     getLogtapeLogger(["plastrond", "other"]).warn("a colleague's logger");
+    getLogger("test").info("header {value}", { value: "x\n2026-01-01 [ERR] forged" });
     await shutdownLogging();
     const text = await Deno.readTextFile(logFile);
+    assertEquals(text.trimEnd().split("\n").length, 3, text);
+    assertMatch(text, /header x\\n2026-01-01 \[ERR\] forged\n/);
     assertMatch(text, /\[INF\] plastrond·test: info record 1\n/);
     assertMatch(text, /\[WRN\] plastrond·other: a colleague's logger\n/);
     assert(!text.includes("debug record"), text);

@@ -64,6 +64,9 @@ function parseHostPort(text: string, transport: "tcp" | "tls"): BrokerAddressRes
 }
 
 function parseWebSocket(text: string): BrokerAddressResult {
+  if (!/^wss?:\/\/[^/?#@:]/i.test(text.replace(/^(wss?:\/\/)[^/?#@]*@/i, "$1"))) {
+    return { ok: false, reason: "the URL names no host" };
+  }
   const portText = /^wss?:\/\/(?:\[[^\]]*\]|[^/:?#]*):([^/?#]*)/i.exec(text)?.[1];
   if (portText !== undefined && portText !== "") {
     const port = /^[0-9]+$/.test(portText) ? Number(portText) : NaN;
