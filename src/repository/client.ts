@@ -42,6 +42,14 @@ export const SERVER_MANAGED_PREFER =
 
 const LDP_CONTAINS = PREFIXES.ldp + "contains";
 const LDP_NON_RDF_SOURCE = PREFIXES.ldp + "NonRDFSource";
+const PREMIS_DIGEST = PREFIXES.premis + "hasMessageDigest";
+/** Algorithms hashed while streaming an upload of unknown digest, by their `urn:` names. */
+const STREAM_DIGESTS = { "sha-256": "sha256", "sha-512": "sha512", "sha1": "sha1" } as const;
+
+/** Ask the repository to recompute the digest (`Want-Digest`): a fixity check, slow for big files. */
+export interface FixityOption {
+  fixity?: boolean;
+}
 
 /** What the headers of a resource say. */
 export interface ResourceDescription {
@@ -63,7 +71,7 @@ export interface ResourceDescription {
   contentType?: string;
   /** `Content-Length`, when known. */
   contentLength?: number;
-  /** SHA-256 (hex) from the `Digest` header, when the server gave one. */
+  /** SHA-256 (hex) from the `Digest` header, when the server gave one (asked with `fixity`). */
   sha256?: string;
 }
 
@@ -168,6 +176,12 @@ function parseSha256(headers: Headers): string | undefined {
 function contentDisposition(filename: string): string {
   const ascii = filename.replace(/[^\x20-\x7e]/g, "_").replace(/["\\]/g, "_");
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(filename)}`;
+}
+
+function newHashes(): Record<string, ReturnType<typeof createHash>> {
+  return Object.fromEntries(
+    Object.entries(STREAM_DIGESTS).map(([name, alg]) => [name, createHash(alg)]),
+  );
 }
 
 /** Turtle for a request body: one triple a line, terms escaped like SPARQL's (same grammar). */
@@ -309,8 +323,9 @@ export class RepositoryClient {
   // ---- reading ---------------------------------------------------------------------------
 
   /** `HEAD`: what the resource is. Throws `NotFoundError`/`GoneError` when absent. */
-  async head(uri: string): Promise<ResourceDescription> {
-    const res = await this.#send("HEAD", uri, { headers: { "Want-Digest": "sha-256" } });
+  async head(uri: string, options: FixityOption = {}): Promise<ResourceDescription> {
+    const headers: Record<string, string> = options.fixity ? { "Want-Digest": "sha-256" } : {};
+    const res = await this.#send("HEAD", uri, { headers });
     return this.#describe(uri, res.headers);
   }
 
@@ -366,13 +381,30 @@ export class RepositoryClient {
   }
 
   /** Downloads a binary as a stream. */
-  async getBinary(uri: string): Promise<BinaryDownload> {
-    const res = await this.#send("GET", uri, { headers: { "Want-Digest": "sha-256" } });
+  async getBinary(uri: string, options: FixityOption = {}): Promise<BinaryDownload> {
+    const headers: Record<string, string> = options.fixity ? { "Want-Digest": "sha-256" } : {};
+    const res = await this.#send("GET", uri, { headers });
     const description = this.#describe(uri, res.headers);
     if (!res.body) {
       return { ...description, body: new ReadableStream({ start: (c) => c.close() }) };
     }
     return { ...description, body: res.body };
+  }
+
+  /**
+   * The digests the repository stored for a binary (`premis:hasMessageDigest`
+   * of its description), as algorithm → lower-case hex, e.g.
+   * `{ "sha-512": "…", "sha-256": "…" }`. Cheap: nothing is re-hashed.
+   */
+  async storedDigests(uri: string): Promise<Record<string, string>> {
+    const { graph } = await this.getGraph(uri);
+    const digests: Record<string, string> = {};
+    for (const q of graph) {
+      if (q.subject.value !== uri || q.predicate.value !== PREMIS_DIGEST) continue;
+      const m = /^urn:([a-z0-9-]+):([0-9a-f]+)$/i.exec(q.object.value);
+      if (m) digests[m[1].toLowerCase()] = m[2].toLowerCase();
+    }
+    return digests;
   }
 
   /** The URIs of `ldp:contains` children. */
@@ -463,16 +495,17 @@ export class RepositoryClient {
       const uri = await this.#place(binary, headers, binary.body);
       return { uri, sha256: binary.sha256.toLowerCase() };
     }
-    // Unknown digest: hash while streaming, then compare with what the server reports.
-    let hash = createHash("sha256");
+    // Unknown digest: hash while streaming, then compare with the digests the repository
+    // stored (Fedora 6 keeps SHA-512 by default, Fedora 4 SHA-1).
+    let hashes = newHashes();
     let size = 0;
     const hashing = (source: ReadableStream<Uint8Array>) => {
-      hash = createHash("sha256");
+      hashes = newHashes();
       size = 0;
       return source.pipeThrough(
         new TransformStream<Uint8Array, Uint8Array>({
           transform(chunk, controller) {
-            hash.update(chunk);
+            for (const h of Object.values(hashes)) h.update(chunk);
             size += chunk.byteLength;
             controller.enqueue(chunk);
           },
@@ -491,15 +524,21 @@ export class RepositoryClient {
       body,
       typeof source !== "function" ? false : undefined,
     );
-    const sha256 = hash.digest("hex");
-    const reported = (await this.head(uri)).sha256;
-    if (reported && reported !== sha256) {
-      throw new DigestMismatchError(
-        `the repository stored a binary whose SHA-256 (${reported}) differs from the bytes sent (${sha256}); the upload was corrupted, try again`,
-        { method: "HEAD", uri },
-      );
+    const sent = Object.fromEntries(
+      Object.entries(hashes).map(([alg, h]) => [alg, h.digest("hex")]),
+    );
+    const stored = await this.storedDigests(uri);
+    for (const [alg, value] of Object.entries(stored)) {
+      if (alg in sent && sent[alg] !== value) {
+        throw new DigestMismatchError(
+          `the repository stored a binary whose ${alg} (${value}) differs from the bytes sent (${
+            sent[alg]
+          }); the upload was corrupted, try again`,
+          { method: "GET", uri: `${uri}/fcr:metadata` },
+        );
+      }
     }
-    return { uri, sha256, size };
+    return { uri, sha256: sent["sha-256"], size };
   }
 
   /** Replaces a container's triples (`PUT` with `Prefer: handling=lenient`). */

@@ -200,8 +200,9 @@ Deno.test("a PCDM object with two pages, files and proxies is created in one tra
     }
 
     for (const [uri, file] of binaries) {
-      const download = await repo.getBinary(uri);
-      assertEquals(download.sha256, file.sha256, "digest reported by Fedora");
+      const download = await repo.getBinary(uri, { fixity: true });
+      assertEquals(download.sha256, file.sha256, "digest recomputed by Fedora");
+      assertEquals((await repo.storedDigests(uri))["sha-256"], file.sha256, "digest stored");
       assertEquals(download.contentType, file.contentType);
       assertEquals(await sha256Of(download.body), file.sha256, "bytes read back");
       assertEquals(download.contentLength, (await Deno.stat(file.path)).size);
@@ -245,6 +246,9 @@ Deno.test("an upload without a known digest is hashed while streaming and checke
     });
     assertEquals(created.sha256, file.sha256);
     assertEquals(created.size, (await Deno.stat(file.path)).size);
+    // Fedora keeps its own SHA-512 of the bytes, which the client compared with its own.
+    const stored = await repo.storedDigests(created.uri);
+    assert(stored["sha-512"], `stored digests: ${JSON.stringify(stored)}`);
     const download = await repo.getBinary(created.uri);
     assertEquals(await sha256Of(download.body), file.sha256);
   } finally {
