@@ -10,6 +10,9 @@
 #   stop     stop the instance by its PID and wait until it is gone
 #   status   exit 0 and print the endpoint when it answers, else exit 1
 #
+# Fedora 4.7.6 (a Java 8 target) also runs here on Java 17 with FCREPO_VERSIONS=4.7.6
+# (scripts/testbed/fedora4.sh runs it on its own port and folder).
+#
 # Environment (all optional):
 #   FEDORA_PORT            HTTP port (default 8080)
 #   FEDORA_BASE            jetty base / data folder (default <repo>/.testbed/fedora)
@@ -18,6 +21,7 @@
 #   FEDORA_SESSION_TIMEOUT transaction timeout in ms (default 60000, so that the keep-alive
 #                          test outlives it in about a minute; Fedora's own default is 180000)
 #   FEDORA_START_TIMEOUT   seconds to wait for Fedora to answer (default 240)
+#   FEDORA_JAVA_OPTS       extra JVM options (e.g. for the Fedora 4.7 trial)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -91,12 +95,44 @@ build_base() {
   # The war lives outside webapps/ so that only the context file below deploys it.
   ln -sf "$war" "$BASE/fcrepo.war"
   printf '%s: %s,%s\n' "$USER_NAME" "$USER_PASSWORD" "$USER_NAME" >"$BASE/etc/fcrepo-users.properties"
+  # Fedora 4's war ships with authentication commented out: require it, as Fedora 6 does.
+  local override=""
+  case "$(basename "$war")" in
+  fcrepo-webapp-4.*)
+    cat >"$BASE/etc/override-web.xml" <<EOF
+<?xml version="1.0" encoding="UTF-8"?>
+<web-app xmlns="http://java.sun.com/xml/ns/javaee" version="3.0">
+  <security-constraint>
+    <web-resource-collection>
+      <web-resource-name>Fedora</web-resource-name>
+      <url-pattern>/*</url-pattern>
+    </web-resource-collection>
+    <auth-constraint><role-name>fedoraAdmin</role-name></auth-constraint>
+  </security-constraint>
+  <security-role><role-name>fedoraAdmin</role-name></security-role>
+  <login-config>
+    <auth-method>BASIC</auth-method>
+    <realm-name>fcrepo</realm-name>
+  </login-config>
+</web-app>
+EOF
+    override="<Set name=\"overrideDescriptor\">$BASE/etc/override-web.xml</Set>"
+    # Fedora 4 has no switch for its embedded broker: replace its JMS wiring with nothing.
+    cat >"$BASE/etc/no-jms.xml" <<EOF
+<?xml version="1.0" encoding="UTF-8"?>
+<beans xmlns="http://www.springframework.org/schema/beans"
+  xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
+  xsi:schemaLocation="http://www.springframework.org/schema/beans http://www.springframework.org/schema/beans/spring-beans.xsd"/>
+EOF
+    ;;
+  esac
   cat >"$BASE/webapps/fcrepo.xml" <<EOF
 <?xml version="1.0"?>
 <!DOCTYPE Configure PUBLIC "-//Jetty//Configure//EN" "http://www.eclipse.org/jetty/configure_9_3.dtd">
 <Configure class="org.eclipse.jetty.webapp.WebAppContext">
   <Set name="contextPath">/fcrepo</Set>
   <Set name="war">$BASE/fcrepo.war</Set>
+  $override
   <Get name="securityHandler">
     <Set name="loginService">
       <New class="org.eclipse.jetty.security.HashLoginService">
@@ -125,13 +161,25 @@ start() {
   fi
   build_base "$war"
   mkdir -p "$BASE/tmp"
+  local version_opts=""
+  case "$(basename "$war")" in
+  fcrepo-webapp-4.*)
+    # Fedora 4.7 targets Java 8: open the JDK internals it reflects on, use the file store.
+    version_opts="-Dfcrepo.modeshape.configuration=classpath:/config/file-simple/repository.json"
+    version_opts+=" -Dfcrepo.spring.jms.configuration=file:$BASE/etc/no-jms.xml"
+    local pkg
+    for pkg in java.util java.io java.nio sun.nio.ch java.lang.reflect java.net java.util.concurrent; do
+      version_opts+=" --add-opens=java.base/$pkg=ALL-UNNAMED"
+    done
+    ;;
+  esac
   log "starting $(basename "$war") on 127.0.0.1:$PORT (logs: $BASE/logs/fedora.log)"
   (
     cd "$BASE"
     exec setsid java -Xmx1g --add-opens=java.base/java.lang=ALL-UNNAMED \
       "-Dfcrepo.home=$BASE/home" -Dfcrepo.jms.enabled=false \
       "-Dfcrepo.session.timeout=$SESSION_TIMEOUT" \
-      -Djava.io.tmpdir="$BASE/tmp" \
+      -Djava.io.tmpdir="$BASE/tmp" $version_opts ${FEDORA_JAVA_OPTS:-} \
       -jar "$JETTY_HOME/start.jar" "jetty.home=$JETTY_HOME" "jetty.base=$BASE" \
       jetty.http.host=127.0.0.1 "jetty.http.port=$PORT" \
       >"$BASE/logs/fedora.log" 2>&1 </dev/null

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Fedora 4.7.6 (the version the original Plastron was written for) for the test matrix:
+# the same as fedora.sh, on its own port (FEDORA4_PORT, default 8081) and folder
+# (.testbed/fedora4). Runs on Java 17 although it targets Java 8.
+#
+# usage: scripts/testbed/fedora4.sh install|start|stop|status
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+export FCREPO_VERSIONS=4.7.6
+export FEDORA_PORT="${FEDORA4_PORT:-8081}"
+export FEDORA_BASE="$ROOT/.testbed/fedora4"
+exec bash "$ROOT/scripts/testbed/fedora.sh" "$@"
