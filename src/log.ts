@@ -42,6 +42,12 @@ export interface LoggingOptions {
   logDir?: string;
   /** Log to standard error (default `true`). */
   console?: boolean;
+  /**
+   * Remove this process's earlier log files (`plastrond-*.log` in `logDir`)
+   * not written for this many days: once at set-up, then daily. Off when
+   * absent.
+   */
+  retentionDays?: number;
 }
 
 /** What {@linkcode setupLogging} set up. */
@@ -56,6 +62,10 @@ export class LogSetupError extends Error {
 }
 
 let openFile: Deno.FsFile | undefined;
+let retentionTimer: ReturnType<typeof setInterval> | undefined;
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+const LOG_FILE_PATTERN = /^plastrond-\d{8}T\d{6}Z(-\d+)?\.log$/;
 
 /**
  * Configure logging for this process (replacing any earlier configuration).
@@ -72,6 +82,7 @@ let openFile: Deno.FsFile | undefined;
  */
 export async function setupLogging(options: LoggingOptions): Promise<LoggingSetup> {
   closeOpenFile();
+  stopRetention();
   const level = options.verbose ? "debug" : "info";
   const sinks: Record<string, Sink> = {};
   if (options.console !== false) sinks.console = stderrSink();
@@ -91,7 +102,60 @@ export async function setupLogging(options: LoggingOptions): Promise<LoggingSetu
       { category: ["logtape", "meta"], lowestLevel: "warning", sinks: sinkIds },
     ],
   });
+  if (options.logDir !== undefined && options.retentionDays !== undefined) {
+    startRetention(options.logDir, options.retentionDays, logFile);
+  }
   return { logFile };
+}
+
+/**
+ * Remove log files (`plastrond-<time>.log`) in `logDir` whose last write is
+ * more than `retentionDays` days before `now`; `keep` is never removed.
+ * Resolves to the paths removed. Other files are left alone.
+ */
+export async function removeOldLogFiles(
+  logDir: string,
+  retentionDays: number,
+  options: { now?: Date; keep?: string } = {},
+): Promise<string[]> {
+  const cutoff = (options.now ?? new Date()).getTime() - retentionDays * DAY_MS;
+  const keep = options.keep === undefined ? undefined : resolve(options.keep);
+  const removed: string[] = [];
+  for await (const entry of Deno.readDir(logDir)) {
+    if (!entry.isFile || !LOG_FILE_PATTERN.test(entry.name)) continue;
+    const path = resolve(logDir, entry.name);
+    if (path === keep) continue;
+    const modified = (await Deno.stat(path)).mtime?.getTime();
+    if (modified === undefined || modified >= cutoff) continue;
+    await Deno.remove(path);
+    removed.push(path);
+  }
+  return removed;
+}
+
+function startRetention(logDir: string, retentionDays: number, keep?: string): void {
+  const run = () => {
+    removeOldLogFiles(logDir, retentionDays, { keep }).then(
+      (removed) => {
+        if (removed.length > 0) {
+          getLogger("log").info(
+            `removed ${removed.length} log file(s) older than ${retentionDays} days`,
+          );
+        }
+      },
+      (error) => getLogger("log").warn(`cannot remove old log files: ${reasonOf(error)}`),
+    );
+  };
+  run();
+  const timer = setInterval(run, DAY_MS);
+  Deno.unrefTimer(timer);
+  retentionTimer = timer;
+}
+
+function stopRetention(): void {
+  if (retentionTimer === undefined) return;
+  clearInterval(retentionTimer);
+  retentionTimer = undefined;
 }
 
 /**
@@ -104,6 +168,7 @@ export function getLogger(...category: string[]): Logger {
 
 /** Flush and close every sink. Safe to call more than once. */
 export async function shutdownLogging(): Promise<void> {
+  stopRetention();
   await dispose();
   closeOpenFile();
 }

@@ -10,6 +10,7 @@ import {
   getLogger,
   logFileName,
   registerSecret,
+  removeOldLogFiles,
   setupLogging,
   shutdownLogging,
 } from "../src/log.ts";
@@ -153,5 +154,49 @@ Deno.test("an unusable log directory is reported as LogSetupError", async () => 
     }
     assert(caught instanceof LogSetupError, `expected LogSetupError, got ${caught}`);
     assertMatch(caught.message, /cannot create the log directory .*not-a-dir\/log/);
+  });
+});
+
+Deno.test("log files not written for RETENTION_DAYS are removed; others are kept", async () => {
+  await withLogDir(async (dir) => {
+    const day = 24 * 60 * 60 * 1000;
+    const now = Date.now();
+    const files: Record<string, number> = {
+      "plastrond-20250101T000000Z.log": now - 40 * day,
+      "plastrond-20250102T000000Z-2.log": now - 31 * day,
+      "plastrond-20250103T000000Z.log": now - 29 * day,
+      "notes-20250101.log": now - 400 * day,
+      "plastrond-old.txt": now - 400 * day,
+    };
+    for (const [name, mtime] of Object.entries(files)) {
+      await Deno.writeTextFile(join(dir, name), name);
+      await Deno.utime(join(dir, name), mtime / 1000, mtime / 1000);
+    }
+    const kept = join(dir, "plastrond-20250101T000000Z.log");
+    const removed = await removeOldLogFiles(dir, 30, { keep: kept });
+    assertEquals(removed, [join(dir, "plastrond-20250102T000000Z-2.log")]);
+
+    // setupLogging with retentionDays sweeps at start and never removes its own file.
+    const { logFile } = await setupLogging({
+      verbose: false,
+      logDir: dir,
+      console: false,
+      retentionDays: 30,
+    });
+    const left = () => [...Deno.readDirSync(dir)].map((e) => e.name).sort();
+    for (let i = 0; i < 50 && left().includes("plastrond-20250101T000000Z.log"); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await shutdownLogging();
+    assertEquals(
+      await left(),
+      [
+        "notes-20250101.log",
+        "plastrond-20250103T000000Z.log",
+        basename(logFile!),
+        "plastrond-old.txt",
+      ].sort(),
+    );
+    assertMatch(await Deno.readTextFile(logFile!), /removed 1 log file\(s\) older than 30 days/);
   });
 });
