@@ -27,6 +27,8 @@ import {
   shutdownLogging,
 } from "./src/log.ts";
 import { VERSION } from "./src/version.ts";
+import { assertPermissions, MissingPermissionError } from "./src/permissions/check.ts";
+import { permissionsCommand } from "./src/permissions/command.ts";
 
 /** Exit code after a clean shutdown. */
 export const EXIT_OK = 0;
@@ -41,6 +43,7 @@ export const USAGE =
 
 Usage:
   plastrond -c <config_file> [-v]
+  plastrond permissions -c <config_file>   print the --allow-* flags it needs
   plastrond --version | --help
 
 Options:
@@ -120,6 +123,7 @@ function usageMessage(error: unknown): string {
  * standard output (help, version) and standard error (mistakes).
  */
 export async function main(args: string[]): Promise<number> {
+  if (args[0] === "permissions") return await permissionsCommand(args.slice(1));
   let commandLine: CommandLine;
   try {
     commandLine = parseCommandLine(args);
@@ -151,6 +155,13 @@ export async function main(args: string[]): Promise<number> {
     return reportFatal(error);
   }
   for (const secret of configSecrets(config)) registerSecret(secret);
+  try {
+    assertPermissions(config);
+  } catch (error) {
+    if (!(error instanceof MissingPermissionError)) throw error;
+    console.error(`plastrond: ${error.message}`);
+    return EXIT_CONFIG;
+  }
 
   try {
     await setupLogging({ verbose: commandLine.verbose, logDir: config.repository.logDir });
