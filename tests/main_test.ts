@@ -19,9 +19,13 @@ interface Run {
   stderr: string;
 }
 
-async function runMain(args: string[], env: Record<string, string> = {}): Promise<Run> {
+async function runMain(
+  args: string[],
+  env: Record<string, string> = {},
+  permissions: string[] = ["-A"],
+): Promise<Run> {
   const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", MAIN, ...args],
+    args: ["run", ...permissions, MAIN, ...args],
     cwd: ROOT,
     env,
     stdin: "null",
@@ -218,5 +222,36 @@ Deno.test("a running daemon logs warnings, keeps secrets out of its logs and exi
     assertMatch(text, /unknown key REPOSITORY\.UNKNOWN_KEY_FOR_TEST/);
     assertMatch(text, /subscribed/);
     assert(!text.includes(password), "the Fedora password reached the log file");
+  });
+});
+
+Deno.test("a missing permission exits 1 naming the flag that grants it", async () => {
+  await withDir(async (dir) => {
+    const path = join(dir, "config.yml");
+    await Deno.writeTextFile(
+      path,
+      stringify({
+        REPOSITORY: {
+          REST_ENDPOINT: "http://127.0.0.1:8080/fcrepo/rest",
+          FEDORA_PASSWORD: "${PLASTROND_MAIN_TEST_PERM_PW}",
+        },
+      }),
+    );
+    const env = { PLASTROND_MAIN_TEST_PERM_PW: "x" };
+    const noRead = await runMain(["-c", path], env, []);
+    assertShortError(noRead, 1, /not permitted; run with --allow-read=.*config\.yml\n$/);
+
+    const noYamlEnv = await runMain(["-c", path], env, [`--allow-read=${path}`]);
+    assertShortError(noYamlEnv, 1, /--allow-env=LOG_TOKENS,LOG_STREAM/);
+
+    const noVar = await runMain(["-c", path], env, [
+      `--allow-read=${path}`,
+      "--allow-env=LOG_TOKENS,LOG_STREAM",
+    ]);
+    assertShortError(
+      noVar,
+      1,
+      /REPOSITORY\.FEDORA_PASSWORD: reading environment variable PLASTROND_MAIN_TEST_PERM_PW is not permitted; run with --allow-env=PLASTROND_MAIN_TEST_PERM_PW/,
+    );
   });
 });

@@ -106,7 +106,19 @@ export async function loadConfig(
   const file = resolve(path);
   const text = await readConfigText(path, file);
   const lineCounter = new LineCounter();
-  const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  let document;
+  try {
+    document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotCapable)) throw error;
+    // The YAML parser reads LOG_TOKENS and LOG_STREAM from the environment.
+    const name = /"([^"]+)"/.exec(error.message)?.[1] ?? "LOG_TOKENS";
+    throw new ConfigError(
+      path,
+      `parsing YAML reads the environment variable ${name}; ` +
+        `run with --allow-env=LOG_TOKENS,LOG_STREAM (plus the variables the file uses)`,
+    );
+  }
   if (document.errors.length > 0) throw yamlError(path, document.errors[0], lineCounter);
 
   const lookup: EnvLookup = env
