@@ -16,7 +16,6 @@ import { parseArgs } from "node:util";
 import { loadConfig } from "./src/config/load.ts";
 import { configSecrets } from "./src/config/secrets.ts";
 import type { Config } from "./src/config/types.ts";
-import { runDaemon } from "./src/daemon.ts";
 import { ConfigError, StoreError, UsageError } from "./src/errors.ts";
 import {
   getLogger,
@@ -164,7 +163,11 @@ export async function main(args: string[]): Promise<number> {
   }
 
   try {
-    await setupLogging({ verbose: commandLine.verbose, logDir: config.repository.logDir });
+    await setupLogging({
+      verbose: commandLine.verbose,
+      logDir: config.repository.logDir,
+      retentionDays: config.daemon.retentionDays,
+    });
   } catch (error) {
     if (error instanceof LogSetupError) {
       console.error(`plastrond: ${config.file}: REPOSITORY.LOG_DIR: ${redact(error.message)}`);
@@ -180,10 +183,14 @@ export async function main(args: string[]): Promise<number> {
       file: config.file,
     });
     for (const warning of config.warnings) log.warn(warning);
+    // Loaded only now, so that --help, --version and configuration mistakes
+    // work under any permissions, and a permission that the daemon's modules
+    // need while loading is reported with its flag instead of a stack trace.
+    const { runDaemon } = await import("./src/daemon.ts");
     return await runDaemon(config, { verbose: commandLine.verbose });
   } catch (error) {
     if (error instanceof StoreError || error instanceof Deno.errors.NotCapable) {
-      log.fatal("cannot run: {reason}", { reason: error.message });
+      log.fatal("cannot run: {reason}", { reason: withPermissionFlag(error.message) });
       return EXIT_CONFIG;
     }
     log.fatal("stopped by an unexpected error: {error}", { error });
@@ -193,9 +200,20 @@ export async function main(args: string[]): Promise<number> {
   }
 }
 
+/**
+ * Deno's "Requires env access to "X", run again with the --allow-env flag"
+ * with the exact flag that grants it: `...; run with --allow-env=X`.
+ */
+export function withPermissionFlag(message: string): string {
+  const match = /Requires (\w+) access to "([^"]+)"/.exec(message);
+  if (!match) return message;
+  return `missing permission: ${match[1]} access to ${match[2]}; run with ` +
+    `--allow-${match[1]}=${match[2]} (or see the permission set in deno.json's tasks)`;
+}
+
 function reportFatal(error: unknown): number {
   if (error instanceof Deno.errors.NotCapable) {
-    console.error(`plastrond: ${redact(error.message)}`);
+    console.error(`plastrond: ${redact(withPermissionFlag(error.message))}`);
   } else {
     const text = error instanceof Error ? (error.stack ?? error.message) : String(error);
     console.error(`plastrond: unexpected error: ${redact(text)}`);
