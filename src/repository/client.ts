@@ -251,10 +251,11 @@ export class RepositoryClient {
         signal: tx?.signal,
       });
     } catch (e) {
-      // Fedora answers 409/410 naming the transaction when it was closed under us.
+      // Fedora answers 409/410 naming the transaction (6.x) or session (4.x) when it was closed.
       if (
         tx && e instanceof RepositoryError && !(e instanceof TransactionError) &&
-        (e.status === 409 || e.status === 410) && /transaction/i.test(e.serverMessage ?? "")
+        (e.status === 409 || e.status === 410) &&
+        /transaction|session/i.test(e.serverMessage ?? "")
       ) {
         throw new TransactionError(
           `the transaction ${tx.location} was closed by the repository; its work is abandoned`,

@@ -10,6 +10,7 @@ import type { AuthProvider } from "./auth.ts";
 import { ConnectionError, errorForStatus, RepositoryError, TransactionError } from "./errors.ts";
 import { Limiter } from "./limiter.ts";
 import { DEFAULT_RETRY_POLICY, isTransientStatus, type RetryPolicy, withRetry } from "./retry.ts";
+import { reportRepositoryRequest } from "../metrics.ts";
 
 /** `User-Agent` sent with every request. */
 export const USER_AGENT = `plastrond/${VERSION}`;
@@ -115,6 +116,7 @@ export class HttpCore {
     const body = typeof req.body === "function" ? req.body() : req.body;
 
     const release = await this.#limiter.acquire();
+    const started = performance.now();
     let res: Response;
     try {
       res = await fetch(req.url, {
@@ -125,7 +127,9 @@ export class HttpCore {
         client: this.#client,
         redirect: "manual",
       });
+      reportRepositoryRequest(req.method, started, res.status);
     } catch (e) {
+      reportRepositoryRequest(req.method, started);
       release();
       if (req.signal?.aborted) {
         const reason = req.signal.reason;

@@ -99,10 +99,12 @@ Deno.test("SPARQL Update with quotes, newlines, >, \\, non-ASCII and language ta
     // Deleting by the same terms removes exactly them.
     const [first, second, ...rest] = written;
     await repo.patch(uri, { deletes: [first, second], inserts: [] }, read);
-    // A stale precondition is refused (someone changed the resource meanwhile).
-    const stale = await repo.patch(uri, { deletes: [], inserts: [first] }, read)
-      .then(() => undefined, (e) => e);
-    assertEquals((stale as { status?: number })?.status, 412);
+    if (read.stateToken) {
+      // Fedora 6: a stale state token is refused (someone changed the resource meanwhile).
+      const stale = await repo.patch(uri, { deletes: [], inserts: [first] }, read)
+        .then(() => undefined, (e) => e);
+      assertEquals((stale as { status?: number })?.status, 412);
+    }
     const after = await repo.getGraph(uri, { omitServerManaged: true });
     assertEquals(
       keys(after.graph.filter((q) => q.predicate.value.startsWith(ns.dcterms("").value))),

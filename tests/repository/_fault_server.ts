@@ -10,6 +10,7 @@
 export class FaultServer {
   readonly #server: Deno.HttpServer<Deno.NetAddr>;
   readonly #target: string;
+  readonly #client = Deno.createHttpClient({ allowHost: true });
   /** Statuses still to be answered instead of forwarding, in order. */
   failures: number[] = [];
   /** Requests seen, as `METHOD path`. */
@@ -37,13 +38,13 @@ export class FaultServer {
       await req.body?.cancel();
       return new Response(`injected failure ${failure}`, { status: failure });
     }
-    const headers = new Headers(req.headers);
-    headers.delete("host");
+    // The Host header is kept, so the URIs Fedora builds (Location, tx: prefixes) point here.
     const res = await fetch(this.#target + url.pathname + url.search, {
       method: req.method,
-      headers,
+      headers: req.headers,
       body: req.body,
       redirect: "manual",
+      client: this.#client,
     });
     return new Response(res.body, { status: res.status, headers: res.headers });
   }
@@ -51,5 +52,6 @@ export class FaultServer {
   /** Stops the server. */
   async close(): Promise<void> {
     await this.#server.shutdown();
+    this.#client.close();
   }
 }

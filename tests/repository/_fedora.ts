@@ -33,3 +33,11 @@ export async function freshClient(
 
 /** The fixtures folder shared by the project (`../shared/fixtures`). */
 export const FIXTURES = new URL("../../../shared/fixtures/", import.meta.url);
+
+/** Which transaction protocol (and so which Fedora generation) the test bed's Fedora speaks. */
+export async function fedoraStyle(repo: RepositoryClient): Promise<"fedora6" | "fedora4"> {
+  const bound = await repo.beginTransaction({ keepAliveMs: 3_600_000 });
+  const tx = bound.transactionInUse!;
+  await tx.rollback();
+  return tx.style;
+}

@@ -20,7 +20,7 @@ import { AuthenticationError, ConnectionError } from "../../src/repository/error
 import { USER_AGENT } from "../../src/repository/http.ts";
 import { VERSION } from "../../src/version.ts";
 import { AuthProxy, makePki, type ProxyAuth, type TestPki } from "./_auth_proxy.ts";
-import { fedoraConfig } from "./_fedora.ts";
+import { fedoraConfig, fedoraStyle } from "./_fedora.ts";
 
 const SECRET = "a shared secret of the repository, long enough for HS256";
 
@@ -208,11 +208,17 @@ Deno.test("On-Behalf-Of reaches Fedora, which then acts as the delegated user", 
   const delegated = await RepositoryClient.create(fedoraConfig(), { onBehalfOf: "jdoe" });
   try {
     assert(await admin.exists(admin.endpoint));
-    // Fedora's WebAC gives the unknown delegated user no write access to the root.
-    const e = await delegated.createContainer({ parent: delegated.endpoint })
-      .then(() => undefined, (err) => err);
-    assert(e instanceof AuthenticationError, `got ${e}`);
-    assertEquals(e.status, 403);
+    const result = await delegated.createContainer({ parent: delegated.endpoint })
+      .then((uri) => uri, (err) => err);
+    if ((await fedoraStyle(admin)) === "fedora6") {
+      // Fedora 6's WebAC gives the unknown delegated user no write access to the root.
+      assert(result instanceof AuthenticationError, `got ${result}`);
+      assertEquals(result.status, 403);
+    } else {
+      // Fedora 4 without its WebAC module ignores the header: the admin's request succeeds.
+      assert(typeof result === "string", `got ${result}`);
+      await admin.delete(result, { purge: true });
+    }
   } finally {
     admin.close();
     delegated.close();

@@ -19,13 +19,24 @@ interface LocalFile {
   contentType: string;
   filename: string;
   sha256: string;
+  sha1: string;
 }
 
 async function localFile(relative: string, contentType: string): Promise<LocalFile> {
   const path = new URL(`import/files/${relative}`, FIXTURES);
   const hash = createHash("sha256");
-  for await (const chunk of (await Deno.open(path)).readable) hash.update(chunk);
-  return { path, contentType, filename: relative.split("/").pop()!, sha256: hash.digest("hex") };
+  const sha1 = createHash("sha1");
+  for await (const chunk of (await Deno.open(path)).readable) {
+    hash.update(chunk);
+    sha1.update(chunk);
+  }
+  return {
+    path,
+    contentType,
+    filename: relative.split("/").pop()!,
+    sha256: hash.digest("hex"),
+    sha1: sha1.digest("hex"),
+  };
 }
 
 async function sha256Of(stream: ReadableStream<Uint8Array>): Promise<string> {
@@ -184,10 +195,15 @@ Deno.test("a PCDM object with two pages, files and proxies is created in one tra
       const fullKeys = new Set(keys(full.graph));
       for (const t of keys(triples)) assert(fullKeys.has(t), `${subject} has ${t}`);
       // … and the user triples (server-managed ones omitted through Prefer) are exactly those
-      // written, except ebucore:filename of a binary, which Fedora counts as server-managed.
+      // written; a binary's ebucore:filename and ebucore:hasMimeType come from its upload
+      // headers and are server-managed on Fedora 6, not on Fedora 4, so they are left out.
       const resource = await repo.getGraph(subject, { omitServerManaged: true });
       assertEquals(
-        keys(userTriples(resource.graph, subject)),
+        keys(
+          userTriples(resource.graph, subject).filter((t) =>
+            !binaries.has(subject) || !t.predicate.value.startsWith(ns.ebucore("").value)
+          ),
+        ),
         keys(
           triples.filter((t) =>
             !binaries.has(subject) || !t.predicate.equals(ns.ebucore("filename"))
@@ -201,8 +217,14 @@ Deno.test("a PCDM object with two pages, files and proxies is created in one tra
 
     for (const [uri, file] of binaries) {
       const download = await repo.getBinary(uri, { fixity: true });
-      assertEquals(download.sha256, file.sha256, "digest recomputed by Fedora");
-      assertEquals((await repo.storedDigests(uri))["sha-256"], file.sha256, "digest stored");
+      // Fedora 6 recomputes the digest on Want-Digest (Fedora 4 does not know the header).
+      if (download.sha256 !== undefined) {
+        assertEquals(download.sha256, file.sha256, "digest recomputed by Fedora");
+      }
+      // The digest Fedora stored: the SHA-256 sent (6.x) or its own SHA-1 (4.x).
+      const stored = await repo.storedDigests(uri);
+      if (stored["sha-256"]) assertEquals(stored["sha-256"], file.sha256, "SHA-256 stored");
+      else assertEquals(stored["sha1"], file.sha1, "SHA-1 stored");
       assertEquals(download.contentType, file.contentType);
       assertEquals(await sha256Of(download.body), file.sha256, "bytes read back");
       assertEquals(download.contentLength, (await Deno.stat(file.path)).size);
@@ -246,9 +268,10 @@ Deno.test("an upload without a known digest is hashed while streaming and checke
     });
     assertEquals(created.sha256, file.sha256);
     assertEquals(created.size, (await Deno.stat(file.path)).size);
-    // Fedora keeps its own SHA-512 of the bytes, which the client compared with its own.
+    // Fedora keeps its own digest of the bytes (SHA-512 on 6.x, SHA-1 on 4.x), which the
+    // client compared with its own.
     const stored = await repo.storedDigests(created.uri);
-    assert(stored["sha-512"], `stored digests: ${JSON.stringify(stored)}`);
+    assert(stored["sha-512"] ?? stored["sha1"], `stored digests: ${JSON.stringify(stored)}`);
     const download = await repo.getBinary(created.uri);
     assertEquals(await sha256Of(download.body), file.sha256);
   } finally {

@@ -74,7 +74,11 @@ Deno.test("POST outside a transaction is not retried; inside one it is", async (
       faults.failures = [503];
       created = await tx.createContainer({ parent: repo.endpoint });
     });
-    assertEquals(faults.seen.filter((s) => s === "POST /fcrepo/rest").length, 2);
+    // Fedora 6 takes it at the endpoint, Fedora 4 under the endpoint's tx: prefix.
+    const creations = faults.seen.filter((s) =>
+      /^POST \/fcrepo\/rest(\/tx:[^/]+)?$/.test(s) && !s.endsWith("/fcr:tx")
+    );
+    assertEquals(creations.length, 2, faults.seen.join(", "));
     assert(await repo.exists(created), "created once, committed");
     await repo.delete(created, { purge: true });
   });

@@ -12,11 +12,26 @@ import {
   detectTransactionStyle,
   fromTransactionUri,
   toTransactionUri,
+  type Transaction,
 } from "../../src/repository/transaction.ts";
 import { sleep } from "../../src/repository/retry.ts";
-import { freshClient } from "./_fedora.ts";
+import { fedoraConfig, freshClient } from "./_fedora.ts";
 
 const { literal, quad } = DataFactory;
+
+/** Rolls a transaction back with plain fetch, as another party would. */
+async function rollBackBehindItsBack(tx: Transaction): Promise<void> {
+  const config = fedoraConfig();
+  const res = await fetch(
+    tx.style === "fedora6" ? tx.location : `${tx.location}/fcr:tx/fcr:rollback`,
+    {
+      method: tx.style === "fedora6" ? "DELETE" : "POST",
+      headers: { Authorization: `Basic ${btoa(`${config.fedoraUser}:${config.fedoraPassword}`)}` },
+    },
+  );
+  await res.body?.cancel();
+  assert(res.status === 204 || res.status === 200, `rollback answered ${res.status}`);
+}
 
 Deno.test("a request refused in the middle of a transaction leaves nothing behind", async () => {
   const repo = await freshClient();
@@ -29,10 +44,16 @@ Deno.test("a request refused in the middle of a transaction leaves nothing behin
         }),
       );
       created.push(await tx.createContainer({ parent: created[0], slug: "second" }));
-      // The third request is refused by Fedora: a server-managed type cannot be set.
+      // The third request is refused by Fedora: a server-managed property cannot be set.
       await tx.patch(created[0], {
         deletes: [],
-        inserts: [quad(DataFactory.namedNode(created[0]), ns.rdf("type"), ns.ldp("NonRDFSource"))],
+        inserts: [
+          quad(
+            DataFactory.namedNode(created[0]),
+            ns.fedora("created"),
+            literal("2001-01-01T00:00:00Z", ns.xsd("dateTime")),
+          ),
+        ],
       });
       created.push("not reached");
     }).then(() => undefined, (err) => err);
@@ -78,7 +99,6 @@ Deno.test("keep-alive holds a transaction open longer than Fedora's timeout", as
     const idle = await repo.beginTransaction({ keepAliveMs: 3_600_000 });
     const keptTx = kept.transactionInUse!;
     const idleTx = idle.transactionInUse!;
-    assertEquals(keptTx.style, "fedora6");
     const expires = idleTx.expiresAt;
     assert(expires, "Fedora says when the transaction expires");
     const timeoutMs = expires.getTime() - Date.now();
@@ -114,12 +134,7 @@ Deno.test("a failed keep-alive fails the work at once", async () => {
     const e = await repo.transaction(async (tx) => {
       const transaction = tx.transactionInUse!;
       // Someone else ends the transaction behind our back (as a server restart would).
-      const res = await fetch(transaction.location, {
-        method: "DELETE",
-        headers: { Authorization: `Basic ${btoa("fedoraAdmin:fedoraAdmin")}` },
-      });
-      await res.body?.cancel();
-      assertEquals(res.status, 204);
+      await rollBackBehindItsBack(transaction);
       // Long work that listens to the transaction's signal is interrupted by the failed keep-alive …
       await sleep(30_000, transaction.signal).catch((err) => {
         // … and every later request fails at once, without going to the server.
@@ -134,7 +149,8 @@ Deno.test("a failed keep-alive fails the work at once", async () => {
     const elapsed = performance.now() - started;
     assert(e instanceof TransactionError, `got ${e}`);
     assert(/kept alive/.test(e.message), e.message);
-    assertEquals(e.status, 410);
+    // Fedora 6 answers 410 Gone, Fedora 4.7 a 500, to a keep-alive of an ended transaction.
+    assert(e.status! >= 400, `status ${e.status}`);
     assert(elapsed < 5000, `failed after ${elapsed} ms`);
     assert(afterFailure instanceof TransactionError, `later request: ${afterFailure}`);
     assert(requestMs < 20, `later request took ${requestMs} ms`);
@@ -149,11 +165,7 @@ Deno.test("a request in a transaction closed by the server gives TransactionErro
   try {
     const bound = await repo.beginTransaction({ keepAliveMs: 3_600_000 });
     const tx = bound.transactionInUse!;
-    const res = await fetch(tx.location, {
-      method: "DELETE",
-      headers: { Authorization: `Basic ${btoa("fedoraAdmin:fedoraAdmin")}` },
-    });
-    await res.body?.cancel();
+    await rollBackBehindItsBack(tx);
     const e = await bound.createContainer().then(() => undefined, (err) => err);
     assert(e instanceof TransactionError, `got ${e}`);
     assertEquals(e.method, "POST");
