@@ -13,6 +13,7 @@ import type { Config } from "./config/types.ts";
 import { StoreError } from "./errors.ts";
 import { JobRunner } from "./runner/job_runner.ts";
 import { MessageStore } from "./store/message_store.ts";
+import { type HttpListener, startHttpListener } from "./ops/http_listener.ts";
 
 const log = getLogger(["plastrond", "daemon"]);
 
@@ -97,11 +98,23 @@ export async function runDaemon(config: Config, options: DaemonOptions): Promise
       if (result.ok) log.info(result.message);
       else log.warn(result.message);
     });
-    options.onReady?.({ config, broker, runner, store });
+    const running: RunningDaemon = { config, broker, runner, store };
+    let listener: HttpListener | undefined;
+    if (config.daemon.http) {
+      listener = await startHttpListener(running).catch((error) => {
+        log.error(
+          `cannot listen on DAEMON.HTTP ${config.daemon.http?.host}:${config.daemon.http?.port}: ` +
+            `${(error as Error).message}; the daemon runs without its HTTP listener`,
+        );
+        return undefined;
+      });
+    }
+    options.onReady?.(running);
     const signal = await stopSignal;
     log.info(`${signal} received: stopping intake, letting running jobs reach a safe point`);
     await runner.shutdown(config.daemon.shutdownGraceSeconds * 1000);
     await broker.stop();
+    await listener?.close();
     log.info("stopped cleanly");
     return 0;
   } finally {

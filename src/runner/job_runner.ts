@@ -19,6 +19,7 @@ import {
   type StoredRequest,
   toBase64,
 } from "../store/message_store.ts";
+import { reportSample } from "../metrics.ts";
 import { parseArgs } from "./args.ts";
 import { completionMessage, errorOutcome, type JobOutcome, progressMessage } from "./messages.ts";
 import { OutboxSender } from "./outbox_sender.ts";
@@ -473,6 +474,11 @@ export class JobRunner {
     const entry = await this.#store.addOutgoing(request.jobId, completion);
     if (inInbox) await this.#store.removeRequest(request.jobId);
     this.#outbox.release(entry);
+    reportSample("jobFinished", {
+      command: request.command,
+      status: outcome.status,
+      body: outcome.body,
+    });
     if (outcome.status === "Done") this.counters.done++;
     else if (outcome.status === "Failed") this.counters.failed++;
     else this.counters.errors++;
