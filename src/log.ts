@@ -58,6 +58,7 @@ export interface LoggingSetup {
 
 /** The log directory cannot be created or the log file cannot be opened. */
 export class LogSetupError extends Error {
+  /** Always `"LogSetupError"`. */
   override name = "LogSetupError";
 }
 

@@ -6,7 +6,7 @@
 import type { BrokerAddress } from "./types.ts";
 
 /** Examples of every accepted form, for error messages. */
-export const BROKER_SERVER_FORMS =
+export const BROKER_SERVER_FORMS: string =
   "host:port (STOMP over TCP, e.g. localhost:61613), stomp+ssl://host:port (TLS), " +
   "ws://host:port/path or wss://host:port/path (WebSocket, e.g. ws://localhost:15674/ws)";
 

@@ -120,6 +120,7 @@ export class ConfigReader {
 
   /** A sub-mapping; `undefined` when absent (or empty) and not required. */
   map(parent: ConfigMap, key: string, required: true, hint?: string): ConfigMap;
+  /** An optional sub-mapping; `undefined` when absent or empty. */
   map(parent: ConfigMap, key: string, required?: false, hint?: string): ConfigMap | undefined;
   map(parent: ConfigMap, key: string, required = false, hint = ""): ConfigMap | undefined {
     const path = [...parent.path, key];
@@ -136,6 +137,7 @@ export class ConfigReader {
 
   /** A string value with `${NAME}` substituted. */
   string(parent: ConfigMap, key: string, required: true, hint?: string): string;
+  /** An optional string value; `undefined` when absent or empty. */
   string(parent: ConfigMap, key: string, required?: false, hint?: string): string | undefined;
   string(parent: ConfigMap, key: string, required = false, hint = ""): string | undefined {
     const path = [...parent.path, key];
@@ -158,6 +160,7 @@ export class ConfigReader {
 
   /** A path value, resolved against the configuration file's directory. */
   path(parent: ConfigMap, key: string, required: true): string;
+  /** An optional path value; `undefined` when absent or empty. */
   path(parent: ConfigMap, key: string, required?: false): string | undefined;
   path(parent: ConfigMap, key: string, required = false): string | undefined {
     const text = required ? this.string(parent, key, true) : this.string(parent, key);
