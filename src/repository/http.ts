@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { reportRepositoryRequest } from "../metrics.ts";
 import { VERSION } from "../version.ts";
 import type { AuthProvider } from "./auth.ts";
 import { ConnectionError, errorForStatus, RepositoryError, TransactionError } from "./errors.ts";
@@ -146,6 +147,7 @@ export class HttpCore {
       throw e;
     }
 
+    reportRepositoryRequest(req.method, startedAt, res.status);
     if (!res.ok && !(req.acceptStatus ?? []).includes(res.status) && !(res.status < 400)) {
       let text = "";
       try {
