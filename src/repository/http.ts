@@ -11,7 +11,6 @@ import type { AuthProvider } from "./auth.ts";
 import { ConnectionError, errorForStatus, RepositoryError, TransactionError } from "./errors.ts";
 import { Limiter } from "./limiter.ts";
 import { DEFAULT_RETRY_POLICY, isTransientStatus, type RetryPolicy, withRetry } from "./retry.ts";
-import { reportRepositoryRequest } from "../metrics.ts";
 
 /** `User-Agent` sent with every request. */
 export const USER_AGENT = `plastrond/${VERSION}`;
@@ -147,7 +146,6 @@ export class HttpCore {
       throw e;
     }
 
-    reportRepositoryRequest(req.method, startedAt, res.status);
     if (!res.ok && !(req.acceptStatus ?? []).includes(res.status) && !(res.status < 400)) {
       let text = "";
       try {
