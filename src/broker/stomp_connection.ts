@@ -39,6 +39,7 @@ import { type TcpSocketTlsOptions, TcpStompSocket } from "./tcp_socket.ts";
 import { WebSocketStompSocket } from "./websocket_socket.ts";
 import { BrokerSendError } from "./errors.ts";
 import { installHeaderUnescapeFix } from "./header_escaping.ts";
+import { installFastBodyParsing } from "./fast_body_parser.ts";
 
 export { BrokerSendError } from "./errors.ts";
 
@@ -141,6 +142,7 @@ class StompConnection implements BrokerConnection {
 
   constructor(config: BrokerConfig, options: BrokerConnectionOptions) {
     installHeaderUnescapeFix();
+    installFastBodyParsing();
     this.#config = config;
     this.#log = options.logger ?? getLogger(["plastrond", "broker"]);
     this.#initialDelay = options.initialReconnectDelayMs ?? 1000;
