@@ -163,6 +163,11 @@ start() {
   mkdir -p "$BASE/tmp"
   local version_opts=""
   case "$(basename "$war")" in
+  fcrepo-webapp-6.*)
+    # Fedora 6's default H2 URL locks with FILE_LOCK=SOCKET, which listens on a random
+    # port of every interface; a file lock keeps Fedora on 127.0.0.1 only.
+    version_opts="-Dfcrepo.db.url=jdbc:h2:$BASE/home/data/fcrepo-h2;FILE_LOCK=FILE"
+    ;;
   fcrepo-webapp-4.*)
     # Fedora 4.7 targets Java 8: open the JDK internals it reflects on, use the file store.
     version_opts="-Dfcrepo.modeshape.configuration=classpath:/config/file-simple/repository.json"
