@@ -194,7 +194,10 @@ class StompConnection implements BrokerConnection {
       });
       try {
         await Promise.race([attempt.client.deactivate().catch(() => {}), forced]);
-        await attempt.closed;
+        // stompjs creates the socket a moment after activate(); if stop() came
+        // first, no socket was made and none will be.
+        if (attempt.socket === undefined) attempt.markClosed();
+        await Promise.race([attempt.closed, forced]);
       } finally {
         clearTimeout(timer);
       }

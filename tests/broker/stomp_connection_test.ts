@@ -342,6 +342,20 @@ Deno.test("a broker that is down at start is retried with backoff; stop() during
   await proxy.close();
 });
 
+Deno.test("stop() right after start() resolves and leaves nothing running", async () => {
+  const server = requireEnv("PLASTROND_TEST_RABBITMQ_TCP");
+  for (const delay of [0, 1, 5]) {
+    const broker = createBrokerConnection(brokerConfig(server), FAST);
+    broker.start();
+    if (delay) await new Promise((resolve) => setTimeout(resolve, delay));
+    const started = performance.now();
+    await broker.stop();
+    const took = performance.now() - started;
+    assert(took < 1000, `stop() ${delay} ms after start() took ${took} ms`);
+    assertEquals(broker.connected, false, `stopped after ${delay} ms`);
+  }
+});
+
 Deno.test("an ERROR frame rejects the waiting send and the connection comes back", async () => {
   const broker = await connect(requireEnv("PLASTROND_TEST_RABBITMQ_TCP"));
   try {
