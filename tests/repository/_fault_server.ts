@@ -15,6 +15,11 @@ export class FaultServer {
   failures: number[] = [];
   /** Requests seen, as `METHOD path`. */
   readonly seen: string[] = [];
+  /** Delay before forwarding each request, in ms (to hold requests in flight). */
+  delayMs = 0;
+  /** Requests being handled now, and the most at once so far. */
+  inFlight = 0;
+  maxInFlight = 0;
 
   /** @param target origin of the real service, e.g. `http://127.0.0.1:8080` */
   constructor(target: string) {
@@ -31,6 +36,17 @@ export class FaultServer {
   }
 
   async #handle(req: Request): Promise<Response> {
+    this.inFlight++;
+    this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
+    try {
+      if (this.delayMs > 0) await new Promise((r) => setTimeout(r, this.delayMs));
+      return await this.#forward(req);
+    } finally {
+      this.inFlight--;
+    }
+  }
+
+  async #forward(req: Request): Promise<Response> {
     const url = new URL(req.url);
     this.seen.push(`${req.method} ${url.pathname}`);
     const failure = this.failures.shift();

@@ -15,13 +15,14 @@ const FAST = { attempts: 4, baseDelayMs: 10, maxDelayMs: 50 };
 
 async function withFaults(
   fn: (repo: RepositoryClient, faults: FaultServer) => Promise<void>,
+  maxConnections?: number,
 ): Promise<void> {
   const real = fedoraConfig();
   const origin = new URL(real.restEndpoint).origin;
   const faults = new FaultServer(origin);
   const repo = await RepositoryClient.create(
     { ...real, restEndpoint: real.restEndpoint.replace(origin, faults.origin) },
-    { retry: FAST },
+    { retry: FAST, maxConnections },
   );
   try {
     await fn(repo, faults);
@@ -94,4 +95,19 @@ Deno.test("backoff doubles and stays within its cap", () => {
     assert(d3 >= 300 && d3 <= 500, `third ${d3}`);
     assert(d5 >= 375 && d5 <= 625, `capped ${d5}`);
   }
+});
+
+Deno.test("the connection pool bounds requests in flight, and concurrent work still completes", async () => {
+  await withFaults(async (repo, faults) => {
+    faults.delayMs = 100;
+    const started = performance.now();
+    const results = await Promise.all(
+      Array.from({ length: 9 }, () => repo.head(repo.endpoint)),
+    );
+    const elapsed = performance.now() - started;
+    assertEquals(results.length, 9);
+    assertEquals(faults.maxInFlight, 3);
+    // Nine requests of 100 ms through three slots take three rounds.
+    assert(elapsed >= 300 && elapsed < 3000, `elapsed ${elapsed} ms`);
+  }, 3);
 });
