@@ -495,6 +495,9 @@ class StompConnection implements BrokerConnection {
       reason += " (the broker sent a message body that is not UTF-8 in a WebSocket text frame; " +
         "on RabbitMQ set web_stomp.ws_frame = binary, or use STOMP over TCP)";
     }
+    if (/certificate|UnknownIssuer|tls/i.test(reason) && !/CA_CERT/.test(reason)) {
+      reason += " (check MESSAGE_BROKER.CA_CERT, CLIENT_CERT and CLIENT_KEY)";
+    }
     if (wasConnected && Date.now() - (attempt.connectedAt ?? 0) >= this.#stableSession) {
       this.#failures = 0;
     }
@@ -520,12 +523,12 @@ class StompConnection implements BrokerConnection {
     }
     const delay = this.#nextDelay();
     this.#log.warn(
-      "Broker at {server} unavailable ({reason}); reconnecting in {seconds} s (attempt {attemptNumber}).",
+      "Broker at {server} unavailable ({reason}); next attempt ({attemptNumber}) in {seconds} s.",
       {
         server: this.#config.server,
         reason,
         seconds: (delay / 1000).toFixed(1),
-        attemptNumber: this.#failures,
+        attemptNumber: this.#failures + 1,
       },
     );
     this.#reconnectTimer = setTimeout(() => this.#connect(), delay);

@@ -10,6 +10,7 @@ import {
 } from "../../src/broker/stomp_connection.ts";
 import type { BrokerConnection } from "../../src/broker/types.ts";
 import { TcpProxy } from "../helpers/tcp_proxy.ts";
+import { makeTestCertificates } from "../helpers/test_certificates.ts";
 import {
   brokerConfig,
   MessageCollector,
@@ -356,6 +357,27 @@ Deno.test("stop() right after start() resolves and leaves nothing running", asyn
   }
 });
 
+Deno.test("wrong credentials: the broker's ERROR is survived and retried, never connected", async () => {
+  const [host, port] = requireEnv("PLASTROND_TEST_RABBITMQ_TCP").split(":");
+  const proxy = TcpProxy.start({ host, port: Number(port) });
+  const broker = createBrokerConnection(
+    brokerConfig(`127.0.0.1:${proxy.port}`, { login: "no-such-user", passcode: "wrong" }),
+    FAST,
+  );
+  let connects = 0;
+  broker.onConnect(() => connects++);
+  broker.start();
+  try {
+    await waitFor(() => proxy.accepted >= 3, 10_000, "three attempts");
+    assertEquals(broker.connected, false);
+    assertEquals(connects, 0);
+    await assertRejects(broker.send("/queue/x", {}, "a"), BrokerSendError);
+  } finally {
+    await broker.stop();
+    await proxy.close();
+  }
+});
+
 Deno.test("an ERROR frame rejects the waiting send and the connection comes back", async () => {
   const broker = await connect(requireEnv("PLASTROND_TEST_RABBITMQ_TCP"));
   try {
@@ -452,3 +474,52 @@ Deno.test("after a RabbitMQ restart the connection reconnects, re-subscribes and
     await broker.stop();
   }
 });
+
+for (const kind of ["stomp+ssl", "wss"] as const) {
+  Deno.test(`TLS (${kind}://) with CA_CERT: round trip; without it the certificate is refused`, async () => {
+    const certificates = await makeTestCertificates();
+    const plainVar = kind === "wss" ? "PLASTROND_TEST_RABBITMQ_WS" : "PLASTROND_TEST_RABBITMQ_TCP";
+    const plain = requireEnv(plainVar);
+    const target = new URL(kind === "wss" ? plain : `tcp://${plain}`);
+    const proxy = TcpProxy.start(
+      { host: target.hostname, port: Number(target.port) },
+      { tls: { cert: certificates.serverCert, key: certificates.serverKey } },
+    );
+    const server = kind === "wss"
+      ? `wss://127.0.0.1:${proxy.port}${target.pathname}`
+      : `stomp+ssl://127.0.0.1:${proxy.port}`;
+    try {
+      const broker = createBrokerConnection(
+        brokerConfig(server, { caCert: certificates.caCertFile }),
+        FAST,
+      );
+      broker.start();
+      try {
+        await waitFor(() => broker.connected, 15_000, `a STOMP session over ${server}`);
+        const queue = uniqueQueue("tls");
+        const collector = new MessageCollector();
+        broker.subscribe(queue, collector.handler);
+        await broker.send(queue, { k: "v" }, "über TLS", { receipt: true });
+        const message = await collector.nth(1);
+        assertEquals(new TextDecoder().decode(message.body), "über TLS");
+        message.ack();
+      } finally {
+        await broker.stop();
+      }
+
+      // Without CA_CERT the test CA is unknown: every attempt fails, none connects.
+      const untrusting = createBrokerConnection(brokerConfig(server), FAST);
+      const before = proxy.accepted;
+      untrusting.start();
+      try {
+        await waitFor(() => proxy.accepted >= before + 2, 10_000, "two attempts");
+        assertEquals(untrusting.connected, false);
+      } finally {
+        await untrusting.stop();
+      }
+    } finally {
+      await proxy.close();
+      await Deno.remove(certificates.dir, { recursive: true });
+    }
+  });
+}

@@ -21,6 +21,12 @@ export interface ProxyTarget {
   port: number;
 }
 
+/** Options of {@linkcode TcpProxy.start}. */
+export interface ProxyOptions {
+  /** Terminate TLS with this PEM certificate and key (forwarding plain TCP). */
+  tls?: { cert: string; key: string };
+}
+
 interface Pair {
   client: Deno.Conn;
   server?: Deno.Conn;
@@ -29,7 +35,7 @@ interface Pair {
 
 /** A forwarding proxy whose connections a test can break. */
 export class TcpProxy {
-  readonly #listener: Deno.TcpListener;
+  readonly #listener: Deno.Listener<Deno.Conn, Deno.NetAddr>;
   readonly #target: ProxyTarget;
   readonly #pairs = new Set<Pair>();
   readonly #accepting: Promise<void>;
@@ -37,15 +43,17 @@ export class TcpProxy {
   #refuse = false;
   #accepted = 0;
 
-  private constructor(target: ProxyTarget) {
+  private constructor(target: ProxyTarget, options: ProxyOptions) {
     this.#target = target;
-    this.#listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    this.#listener = options.tls
+      ? Deno.listenTls({ hostname: "127.0.0.1", port: 0, ...options.tls })
+      : Deno.listen({ hostname: "127.0.0.1", port: 0 });
     this.#accepting = this.#acceptLoop();
   }
 
   /** Listen on a free port of 127.0.0.1 and forward to `target`. */
-  static start(target: ProxyTarget): TcpProxy {
-    return new TcpProxy(target);
+  static start(target: ProxyTarget, options: ProxyOptions = {}): TcpProxy {
+    return new TcpProxy(target, options);
   }
 
   /** The port the proxy listens on. */
