@@ -18,6 +18,7 @@ import { BadRequestError } from "../errors.ts";
 import { expandCurie } from "../models/prefixes.ts";
 import { getModel, modelNames } from "../models/registry.ts";
 import type { ContentModel } from "../models/types.ts";
+import type { Vocabulary } from "../models/vocabulary.ts";
 import { isAbsoluteIri } from "../models/validate.ts";
 import { RepositoryClient } from "../repository/client.ts";
 import { RepositoryError } from "../repository/errors.ts";
@@ -25,6 +26,7 @@ import type { BinarySource } from "../transfer/binary_source.ts";
 import { openBinarySource } from "../transfer/open_binary_source.ts";
 import { delay } from "./echo.ts";
 import { createObject } from "./import/create_object.ts";
+import { loadVocabularies, withConfiguredVocabularies } from "./import/vocabularies.ts";
 import { ImportJobState, rowKey } from "./import/job_state.ts";
 import type { Command, CommandContext, CommandResult, Progress } from "./types.ts";
 
@@ -137,7 +139,21 @@ export async function* runImport(
   dependencies: ImportDependencies = {},
 ): AsyncGenerator<Progress, CommandResult, void> {
   const options = importOptions(context.args);
-  const { model, validateOnly } = options;
+  const { validateOnly } = options;
+  let model: ContentModel;
+  let vocabularies: Map<string, Vocabulary>;
+  try {
+    model = withConfiguredVocabularies(options.model, context.config);
+    vocabularies = await loadVocabularies(model);
+  } catch (error) {
+    const message = `Nothing was imported: ${(error as Error).message}`;
+    return {
+      status: "Failed",
+      state: "import_failed",
+      error: message,
+      body: { type: "import_failed", error: message },
+    };
+  }
   const state = validateOnly
     ? undefined
     : await ImportJobState.open(context.config.commands.import.jobsDir, context.jobId);
@@ -235,7 +251,7 @@ export async function* runImport(
       const fileCheck = row.uri
         ? []
         : await missingFileFailures(row, source && ((p) => source!.exists(p)));
-      const report = validateRow(model, row, { extraFailed: fileCheck });
+      const report = validateRow(model, row, { extraFailed: fileCheck, vocabularies });
       validation.push(report);
       if (!report.is_valid) {
         counts.invalid++;
@@ -270,10 +286,12 @@ export async function* runImport(
       try {
         if (row.uri) {
           const uri = row.uri;
-          // The ETag for If-Match is the one of the default representation (Fedora gives
-          // another for a Prefer-filtered one), read before the graph: a change in between
-          // makes the update fail with 412 rather than be lost.
-          const etag = strongEtag((await repo.head(uri)).etag);
+          // The precondition (Fedora 6's state token, else the ETag) is the one of the
+          // default representation (Fedora gives another ETag for a Prefer-filtered one),
+          // read before the graph: a change in between makes the update fail with 412
+          // rather than be lost.
+          const head = await repo.head(uri);
+          const unchanged = { etag: strongEtag(head.etag), stateToken: head.stateToken };
           const current = await repo.getGraph(uri, { omitServerManaged: true });
           const { managed } = quadsToRecord(model, current.graph, uri);
           const diff = diffQuads(managed, recordToQuads(model, row.values, uri));
@@ -281,7 +299,7 @@ export async function* runImport(
             counts.unchanged++;
             await state.recordCompleted({ key, line: row.line, outcome: "unchanged", uri });
           } else {
-            await repo.transaction((tx) => tx.patch(uri, diff, etag));
+            await repo.transaction((tx) => tx.patch(uri, diff, unchanged));
             counts.updated++;
             uris.updated.push(uri);
             await state.recordCompleted({ key, line: row.line, outcome: "updated", uri });

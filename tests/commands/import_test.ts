@@ -492,3 +492,82 @@ Deno.test("real umd-labor-import.csv: 12 objects, 789 pages in file order, a PDF
     assertEquals([again.count.unchanged, again.count.updated, again.count.errors], [12, 0, 0]);
   });
 });
+
+Deno.test("limit counts the data rows read, whatever their outcome", async () => {
+  await withBed(async (bed) => {
+    const run = await runImportJob(bed, await read("import/items-invalid.csv"), {
+      model: "Item",
+      limit: 3,
+    });
+    assertEquals([run.count.total, run.count.rows, run.count.invalid, run.count.created], [
+      3,
+      3,
+      3,
+      0,
+    ]);
+    assertEquals([run.result.status, run.result.state], ["Failed", "import_failed"]);
+    assertEquals(await objectsIn(bed), []);
+  });
+});
+
+Deno.test("controlled vocabularies from the configuration: a local Turtle file and a URL, loaded once", async () => {
+  const dir = await Deno.makeTempDir();
+  let fetched = 0;
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, () => {
+    fetched++;
+    return new Response(
+      `<http://purl.org/dc/dcmitype/Text> a <http://www.w3.org/2004/02/skos/core#Concept> .
+<http://purl.org/dc/dcmitype/Image> a <http://www.w3.org/2004/02/skos/core#Concept> .`,
+      { headers: { "Content-Type": "text/turtle" } },
+    );
+  });
+  try {
+    await Deno.writeTextFile(
+      join(dir, "rights.ttl"),
+      `<http://rightsstatements.org/vocab/InC/1.0/> a <http://www.w3.org/2004/02/skos/core#Concept> .`,
+    );
+    await withBed(async (bed) => {
+      bed.config.file = join(dir, "plastrond.yml");
+      const vocabularies = {
+        Item: {
+          rights: "rights.ttl",
+          "Object Type": `http://127.0.0.1:${server.addr.port}/types-${crypto.randomUUID()}.ttl`,
+        },
+      };
+      bed.config.commands.raw = { IMPORT: { VOCABULARIES: vocabularies } };
+      const args = {
+        model: "Item",
+        "validate-only": true,
+        "binaries-location": fixture("import/files"),
+      };
+      for (let i = 0; i < 2; i++) {
+        const run = await runImportJob(bed, await read("import/items-basic.csv"), args);
+        const validation = run.result.body.validation as { line: string; failed: unknown[][] }[];
+        assertEquals(
+          validation.map((r) => [r.line, r.failed.map((f) => `${f[0]}:${f[2]}:${f[3]}`)]),
+          [
+            ["body:2", []],
+            ["body:3", ["rights:vocabulary:http://rightsstatements.org/vocab/NoC-US/1.0/"]],
+            [
+              "body:4",
+              [
+                "object_type:vocabulary:http://purl.org/dc/dcmitype/StillImage",
+                "rights:vocabulary:http://rightsstatements.org/vocab/InC-EDU/1.0/",
+              ],
+            ],
+            ["body:5", []],
+            ["body:6", ["rights:vocabulary:http://rightsstatements.org/vocab/UND/1.0/"]],
+          ],
+        );
+      }
+      assertEquals(fetched, 1, "the URL vocabulary was fetched once for both jobs");
+      bed.config.commands.raw = { IMPORT: { VOCABULARIES: { Item: { colour: "x.ttl" } } } };
+      const refused = await runImportJob(bed, await read("import/items-basic.csv"), args);
+      assertEquals(refused.result.status, "Failed");
+      assert(refused.result.error?.includes("COMMANDS.IMPORT.VOCABULARIES.Item.colour"));
+    });
+  } finally {
+    await server.shutdown();
+    await Deno.remove(dir, { recursive: true });
+  }
+});

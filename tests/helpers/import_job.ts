@@ -122,7 +122,7 @@ async function readFiles(
 ): Promise<ReadFile[]> {
   const files: ReadFile[] = [];
   for (const fileUri of objects(graph, uri, NS.pcdm + "hasFile")) {
-    const head = await repo.head(fileUri);
+    const head = await repo.head(fileUri, { fixity: true });
     const description = (await repo.getGraph(fileUri)).graph;
     files.push({
       uri: fileUri,
