@@ -133,6 +133,34 @@ for (const transport of TRANSPORTS) {
   });
 
   Deno.test({
+    name: `${transport.name}: one unacknowledged message at a time (prefetch 1)`,
+    ignore,
+    async fn() {
+      const broker = await connect(requireEnv(transport.serverVar));
+      try {
+        const queue = uniqueQueue("prefetch");
+        for (const n of ["1", "2", "3"]) {
+          await broker.send(queue, { n, persistent: "true" }, `m${n}`, { receipt: true });
+        }
+        const collector = new MessageCollector();
+        broker.subscribe(queue, collector.handler);
+        const first = await collector.nth(1);
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        assertEquals(collector.messages.length, 1, "no second message before the ack");
+        first.ack();
+        const second = await collector.nth(2);
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        assertEquals(collector.messages.length, 2);
+        second.ack();
+        (await collector.nth(3)).ack();
+        assertEquals(collector.messages.map((m) => m.headers.n), ["1", "2", "3"]);
+      } finally {
+        await broker.stop();
+      }
+    },
+  });
+
+  Deno.test({
     name: `${transport.name}: a 12 MiB multibyte UTF-8 body round-trips byte-exact`,
     ignore,
     async fn() {
@@ -209,51 +237,53 @@ Deno.test("send rejects at once when not connected, before start and after stop"
   await assertRejects(broker.send("/queue/x", {}, "a", { receipt: true }), /not connected/);
 });
 
-Deno.test("an unacked message is redelivered after the connection is cut; the old ack is a no-op", async () => {
-  const [host, port] = requireEnv("PLASTROND_TEST_RABBITMQ_TCP").split(":");
-  const proxy = TcpProxy.start({ host, port: Number(port) });
-  const broker = await connect(`127.0.0.1:${proxy.port}`);
-  try {
-    const queue = uniqueQueue("redeliver");
-    const collector = new MessageCollector();
-    broker.subscribe(queue, collector.handler);
-    let disconnectReason = "";
-    broker.onDisconnect((reason) => disconnectReason = reason);
-    await broker.send(queue, { PlastronJobId: "job-1" }, "payload", { receipt: true });
-    const first = await collector.nth(1);
-    assert(first.isCurrent());
-    assertEquals(broker.reconnects, 0);
+for (const tcpVar of ["PLASTROND_TEST_RABBITMQ_TCP", "PLASTROND_TEST_ACTIVEMQ_TCP"]) {
+  Deno.test(`${tcpVar}: an unacked message is redelivered after the connection is cut; the old ack is a no-op`, async () => {
+    const [host, port] = requireEnv(tcpVar).split(":");
+    const proxy = TcpProxy.start({ host, port: Number(port) });
+    const broker = await connect(`127.0.0.1:${proxy.port}`);
+    try {
+      const queue = uniqueQueue("redeliver");
+      const collector = new MessageCollector();
+      broker.subscribe(queue, collector.handler);
+      let disconnectReason = "";
+      broker.onDisconnect((reason) => disconnectReason = reason);
+      await broker.send(queue, { PlastronJobId: "job-1" }, "payload", { receipt: true });
+      const first = await collector.nth(1);
+      assert(first.isCurrent());
+      assertEquals(broker.reconnects, 0);
 
-    proxy.cut();
-    await waitFor(() => !broker.connected, 5000, "the cut to be noticed");
-    assert(disconnectReason.length > 0, "onDisconnect gave a reason");
-    assertEquals(first.isCurrent(), false);
-    first.ack(); // lost on purpose: must not throw, must not reach the broker
+      proxy.cut();
+      await waitFor(() => !broker.connected, 5000, "the cut to be noticed");
+      assert(disconnectReason.length > 0, "onDisconnect gave a reason");
+      assertEquals(first.isCurrent(), false);
+      first.ack(); // lost on purpose: must not throw, must not reach the broker
 
-    const again = await collector.nth(2, 15_000);
-    assertEquals(broker.reconnects, 1);
-    assertEquals(again.headers.PlastronJobId, "job-1");
-    assertEquals(new TextDecoder().decode(again.body), "payload");
-    assert(again.isCurrent());
-    again.ack();
-    // The ack of the redelivered copy holds: after another reconnect nothing comes back.
-    await broker.send(queue, { PlastronJobId: "marker" }, "m", { receipt: true });
-    const marker = await collector.nth(3);
-    assertEquals(marker.headers.PlastronJobId, "marker");
-    marker.ack();
-    // A later frame's RECEIPT means the broker has processed the ACK before it.
-    await broker.send(uniqueQueue("sync"), {}, "sync", { receipt: true });
-    proxy.cut();
-    await waitFor(() => broker.reconnects === 2 && broker.connected, 15_000, "second reconnect");
-    await broker.send(queue, { PlastronJobId: "after" }, "a", { receipt: true });
-    const after = await collector.nth(4);
-    assertEquals(after.headers.PlastronJobId, "after");
-    after.ack();
-  } finally {
-    await broker.stop();
-    await proxy.close();
-  }
-});
+      const again = await collector.nth(2, 15_000);
+      assertEquals(broker.reconnects, 1);
+      assertEquals(again.headers.PlastronJobId, "job-1");
+      assertEquals(new TextDecoder().decode(again.body), "payload");
+      assert(again.isCurrent());
+      again.ack();
+      // The ack of the redelivered copy holds: after another reconnect nothing comes back.
+      await broker.send(queue, { PlastronJobId: "marker" }, "m", { receipt: true });
+      const marker = await collector.nth(3);
+      assertEquals(marker.headers.PlastronJobId, "marker");
+      marker.ack();
+      // A later frame's RECEIPT means the broker has processed the ACK before it.
+      await broker.send(uniqueQueue("sync"), {}, "sync", { receipt: true });
+      proxy.cut();
+      await waitFor(() => broker.reconnects === 2 && broker.connected, 15_000, "second reconnect");
+      await broker.send(queue, { PlastronJobId: "after" }, "a", { receipt: true });
+      const after = await collector.nth(4);
+      assertEquals(after.headers.PlastronJobId, "after");
+      after.ack();
+    } finally {
+      await broker.stop();
+      await proxy.close();
+    }
+  });
+}
 
 Deno.test("a send waiting for its RECEIPT rejects when the connection is cut", async () => {
   const [host, port] = requireEnv("PLASTROND_TEST_RABBITMQ_TCP").split(":");
