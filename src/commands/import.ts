@@ -48,6 +48,8 @@ export interface ImportCounts {
 /** What can be replaced in tests (fault injection only). */
 export interface ImportDependencies {
   openBinarySource?: typeof openBinarySource;
+  /** Called between reading an existing object and writing its difference. */
+  beforeUpdate?: (uri: string) => Promise<void>;
 }
 
 /** The import job's arguments, checked. */
@@ -299,6 +301,7 @@ export async function* runImport(
             counts.unchanged++;
             await state.recordCompleted({ key, line: row.line, outcome: "unchanged", uri });
           } else {
+            await dependencies.beforeUpdate?.(uri);
             await repo.transaction((tx) => tx.patch(uri, diff, unchanged));
             counts.updated++;
             uris.updated.push(uri);

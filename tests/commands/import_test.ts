@@ -6,6 +6,7 @@
  */
 import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
 import { createHash } from "node:crypto";
+import { DataFactory } from "n3";
 import { join } from "node:path";
 import { diffQuads, quadsToRecord } from "../../src/csv/graph.ts";
 import { exportHeader } from "../../src/csv/header.ts";
@@ -570,4 +571,36 @@ Deno.test("controlled vocabularies from the configuration: a local Turtle file a
     await server.shutdown();
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("an object changed in the repository between read and update fails its row with 'run again'", async () => {
+  await withBed(async (bed) => {
+    const first = await runImportJob(bed, await read("import/items-basic.csv"), { model: "Item" });
+    const target = created(first)[0];
+    const csv = (await exportCsv(bed.repo, ITEM, [target])).replace(
+      /Harbor survey sketch|Minutes of the river board|Lighthouse at dusk|Ledger of ship arrivals|Untitled map fragment/,
+      "Changed by the import",
+    );
+    const run = await runImportJob(bed, csv, { model: "Item" }, {
+      dependencies: {
+        // someone else edits the object meanwhile (fault injection)
+        beforeUpdate: (uri) =>
+          bed.repo.patch(uri, {
+            deletes: [],
+            inserts: [DataFactory.quad(
+              DataFactory.namedNode(uri),
+              DataFactory.namedNode(PREFIXES.dcterms + "extent"),
+              DataFactory.literal("edited elsewhere"),
+            )],
+          }),
+      },
+    });
+    assertEquals([run.count.errors, run.count.updated], [1, 0]);
+    assert(errorsOf(run).includes("changed in the repository meanwhile; run again"), errorsOf(run));
+    const record = await recordOf(bed.repo, ITEM, target);
+    assert(
+      !record.fields.title?.some((v) => v.value === "Changed by the import"),
+      "the stale update was not applied",
+    );
+  });
 });
