@@ -107,6 +107,10 @@ interface Attempt {
   connectedAt?: number;
   connectTimer?: Timer;
   lastError?: string;
+  /** Delivered, not yet acknowledged messages per STOMP subscription id. */
+  unacked: Map<string, number>;
+  /** Subscription ids whose UNSUBSCRIBE waits for their unacked messages. */
+  unsubscribeLater: Set<string>;
   closed: Promise<void>;
   markClosed: () => void;
 }
@@ -231,15 +235,25 @@ class StompConnection implements BrokerConnection {
     if (!subscription) return;
     this.#subscriptions.delete(destination);
     const attempt = this.#attempt;
-    if (attempt?.connected && subscription.id !== undefined) {
-      try {
-        attempt.client.unsubscribe(subscription.id);
-      } catch (error) {
-        this.#log.warn("Could not unsubscribe from {destination}: {error}", {
-          destination,
-          error: describe(error),
-        });
-      }
+    const id = subscription.id;
+    if (!attempt?.connected || id === undefined) return;
+    if ((attempt.unacked.get(id) ?? 0) > 0) {
+      // Both brokers lose an ACK sent after UNSUBSCRIBE (RabbitMQ even answers
+      // with ERROR and closes): unsubscribe once the delivered messages are acked.
+      attempt.unsubscribeLater.add(id);
+      return;
+    }
+    this.#sendUnsubscribe(attempt, id, destination);
+  }
+
+  #sendUnsubscribe(attempt: Attempt, id: string, destination: string): void {
+    try {
+      attempt.client.unsubscribe(id);
+    } catch (error) {
+      this.#log.warn("Could not unsubscribe from {destination}: {error}", {
+        destination,
+        error: describe(error),
+      });
     }
   }
 
@@ -318,6 +332,8 @@ class StompConnection implements BrokerConnection {
     const attempt = {
       generation,
       connected: false,
+      unacked: new Map(),
+      unsubscribeLater: new Set(),
       closed,
       markClosed,
     } as Attempt;
@@ -423,7 +439,7 @@ class StompConnection implements BrokerConnection {
     try {
       const stompSubscription = attempt.client.subscribe(
         destination,
-        (message) => this.#deliver(attempt, destination, message),
+        (message) => this.#deliver(attempt, destination, subscription, message),
         { ...SUBSCRIPTION_HEADERS },
       );
       subscription.id = stompSubscription.id;
@@ -436,19 +452,33 @@ class StompConnection implements BrokerConnection {
     }
   }
 
-  #deliver(attempt: Attempt, destination: string, message: IMessage): void {
-    const subscription = this.#subscriptions.get(destination);
-    if (!subscription) return; // unsubscribed meanwhile: unacked, so it is redelivered
+  #deliver(
+    attempt: Attempt,
+    destination: string,
+    subscription: Subscription,
+    message: IMessage,
+  ): void {
+    // Unsubscribed meanwhile: not acked, so the broker gives it out again.
+    if (this.#subscriptions.get(destination) !== subscription) return;
+    const id = message.headers.subscription;
+    attempt.unacked.set(id, (attempt.unacked.get(id) ?? 0) + 1);
     const isCurrent = () => attempt === this.#attempt && attempt.connected;
+    let acked = false;
     const received: ReceivedMessage = {
       headers: { ...message.headers },
       body: message.binaryBody,
       ack: () => {
-        if (!isCurrent()) return;
+        if (acked || !isCurrent()) return;
+        acked = true;
         try {
           message.ack();
         } catch (error) {
           this.#log.debug("Ack lost: {error}", { error: describe(error) });
+        }
+        const left = (attempt.unacked.get(id) ?? 1) - 1;
+        attempt.unacked.set(id, left);
+        if (left === 0 && attempt.unsubscribeLater.delete(id)) {
+          this.#sendUnsubscribe(attempt, id, destination);
         }
       },
       isCurrent,

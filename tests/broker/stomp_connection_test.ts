@@ -285,6 +285,38 @@ for (const tcpVar of ["PLASTROND_TEST_RABBITMQ_TCP", "PLASTROND_TEST_ACTIVEMQ_TC
   });
 }
 
+for (const tcpVar of ["PLASTROND_TEST_RABBITMQ_TCP", "PLASTROND_TEST_ACTIVEMQ_TCP"]) {
+  Deno.test(`${tcpVar}: an ack after unsubscribe() still reaches the broker`, async () => {
+    const [host, port] = requireEnv(tcpVar).split(":");
+    const proxy = TcpProxy.start({ host, port: Number(port) });
+    const broker = await connect(`127.0.0.1:${proxy.port}`);
+    try {
+      const queue = uniqueQueue("unsubscribe");
+      const collector = new MessageCollector();
+      broker.subscribe(queue, collector.handler);
+      await broker.send(queue, { PlastronJobId: "held" }, "x", { receipt: true });
+      const held = await collector.nth(1);
+      broker.unsubscribe(queue);
+      held.ack();
+      // The ACK is not refused (RabbitMQ would send ERROR and close) ...
+      await broker.send(uniqueQueue("sync"), {}, "sync", { receipt: true });
+      assert(broker.connected);
+      assertEquals(broker.reconnects, 0);
+      // ... and not lost: after a new session the message does not come back.
+      proxy.cut();
+      await waitFor(() => broker.connected && broker.reconnects === 1, 15_000, "reconnect");
+      broker.subscribe(queue, collector.handler);
+      await broker.send(queue, { PlastronJobId: "marker" }, "m", { receipt: true });
+      const next = await collector.nth(2);
+      assertEquals(next.headers.PlastronJobId, "marker");
+      next.ack();
+    } finally {
+      await broker.stop();
+      await proxy.close();
+    }
+  });
+}
+
 Deno.test("a send waiting for its RECEIPT rejects when the connection is cut", async () => {
   const [host, port] = requireEnv("PLASTROND_TEST_RABBITMQ_TCP").split(":");
   const proxy = TcpProxy.start({ host, port: Number(port) });
