@@ -7,7 +7,7 @@
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { openImportCsv } from "../../src/csv/import_csv.ts";
-import { validateRow, type RowReport } from "../../src/csv/report.ts";
+import { type RowReport, validateRow } from "../../src/csv/report.ts";
 import type { ParsedRow } from "../../src/csv/row.ts";
 import type { RuleOutcome } from "../../src/models/validate.ts";
 import type { ContentModel } from "../../src/models/types.ts";
@@ -22,7 +22,9 @@ export function fixture(relative: string): string {
   try {
     Deno.statSync(path);
   } catch {
-    throw new Error(`fixture ${path} is missing; set PLASTROND_FIXTURES to the shared fixtures folder`);
+    throw new Error(
+      `fixture ${path} is missing; set PLASTROND_FIXTURES to the shared fixtures folder`,
+    );
   }
   return path;
 }
