@@ -62,7 +62,7 @@ Deno.test("an async source is read lazily: never more than the limit taken ahead
   }
   const seenWhenConsumed: number[] = [];
   let consumed = 0;
-  for await (const _ of orderedPool(source(), 3, async (i) => i)) {
+  for await (const _ of orderedPool(source(), 3, (i) => Promise.resolve(i))) {
     consumed++;
     seenWhenConsumed.push(pulled - consumed);
   }
@@ -108,6 +108,6 @@ Deno.test("stopping early waits for the work in flight and closes the source", a
 
 Deno.test("a pool size that is not a whole number ≥ 1 is refused", async () => {
   for (const limit of [0, -1, 1.5, NaN]) {
-    await rejects(collect(orderedPool([1], limit, async (x) => x)), RangeError);
+    await rejects(collect(orderedPool([1], limit, (x) => Promise.resolve(x))), RangeError);
   }
 });
