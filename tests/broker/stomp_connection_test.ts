@@ -237,51 +237,70 @@ Deno.test("send rejects at once when not connected, before start and after stop"
   await assertRejects(broker.send("/queue/x", {}, "a", { receipt: true }), /not connected/);
 });
 
-for (const tcpVar of ["PLASTROND_TEST_RABBITMQ_TCP", "PLASTROND_TEST_ACTIVEMQ_TCP"]) {
-  Deno.test(`${tcpVar}: an unacked message is redelivered after the connection is cut; the old ack is a no-op`, async () => {
-    const [host, port] = requireEnv(tcpVar).split(":");
-    const proxy = TcpProxy.start({ host, port: Number(port) });
-    const broker = await connect(`127.0.0.1:${proxy.port}`);
-    try {
-      const queue = uniqueQueue("redeliver");
-      const collector = new MessageCollector();
-      broker.subscribe(queue, collector.handler);
-      let disconnectReason = "";
-      broker.onDisconnect((reason) => disconnectReason = reason);
-      await broker.send(queue, { PlastronJobId: "job-1" }, "payload", { receipt: true });
-      const first = await collector.nth(1);
-      assert(first.isCurrent());
-      assertEquals(broker.reconnects, 0);
+/** A fault-injection proxy in front of the broker named by `serverVar`, and the `SERVER` to reach it. */
+function proxied(serverVar: string): { proxy: TcpProxy; server: string } {
+  const value = requireEnv(serverVar);
+  const url = new URL(value.includes("://") ? value : `tcp://${value}`);
+  const proxy = TcpProxy.start({ host: url.hostname, port: Number(url.port) });
+  const server = url.protocol === "ws:"
+    ? `ws://127.0.0.1:${proxy.port}${url.pathname}`
+    : `127.0.0.1:${proxy.port}`;
+  return { proxy, server };
+}
 
-      proxy.cut();
-      await waitFor(() => !broker.connected, 5000, "the cut to be noticed");
-      assert(disconnectReason.length > 0, "onDisconnect gave a reason");
-      assertEquals(first.isCurrent(), false);
-      first.ack(); // lost on purpose: must not throw, must not reach the broker
+for (const transport of TRANSPORTS) {
+  Deno.test({
+    name:
+      `${transport.name}: an unacked message is redelivered after the connection is cut; the old ack is a no-op`,
+    ignore: transport.optional === true && !Deno.env.get(transport.serverVar),
+    fn: async () => {
+      const { proxy, server } = proxied(transport.serverVar);
+      const broker = await connect(server);
+      try {
+        const queue = uniqueQueue("redeliver");
+        const collector = new MessageCollector();
+        broker.subscribe(queue, collector.handler);
+        let disconnectReason = "";
+        broker.onDisconnect((reason) => disconnectReason = reason);
+        await broker.send(queue, { PlastronJobId: "job-1" }, "payload", { receipt: true });
+        const first = await collector.nth(1);
+        assert(first.isCurrent());
+        assertEquals(broker.reconnects, 0);
 
-      const again = await collector.nth(2, 15_000);
-      assertEquals(broker.reconnects, 1);
-      assertEquals(again.headers.PlastronJobId, "job-1");
-      assertEquals(new TextDecoder().decode(again.body), "payload");
-      assert(again.isCurrent());
-      again.ack();
-      // The ack of the redelivered copy holds: after another reconnect nothing comes back.
-      await broker.send(queue, { PlastronJobId: "marker" }, "m", { receipt: true });
-      const marker = await collector.nth(3);
-      assertEquals(marker.headers.PlastronJobId, "marker");
-      marker.ack();
-      // A later frame's RECEIPT means the broker has processed the ACK before it.
-      await broker.send(uniqueQueue("sync"), {}, "sync", { receipt: true });
-      proxy.cut();
-      await waitFor(() => broker.reconnects === 2 && broker.connected, 15_000, "second reconnect");
-      await broker.send(queue, { PlastronJobId: "after" }, "a", { receipt: true });
-      const after = await collector.nth(4);
-      assertEquals(after.headers.PlastronJobId, "after");
-      after.ack();
-    } finally {
-      await broker.stop();
-      await proxy.close();
-    }
+        proxy.cut();
+        await waitFor(() => !broker.connected, 5000, "the cut to be noticed");
+        assert(disconnectReason.length > 0, "onDisconnect gave a reason");
+        assertEquals(first.isCurrent(), false);
+        first.ack(); // lost on purpose: must not throw, must not reach the broker
+
+        const again = await collector.nth(2, 15_000);
+        assertEquals(broker.reconnects, 1);
+        assertEquals(again.headers.PlastronJobId, "job-1");
+        assertEquals(new TextDecoder().decode(again.body), "payload");
+        assert(again.isCurrent());
+        again.ack();
+        // The ack of the redelivered copy holds: after another reconnect nothing comes back.
+        await broker.send(queue, { PlastronJobId: "marker" }, "m", { receipt: true });
+        const marker = await collector.nth(3);
+        assertEquals(marker.headers.PlastronJobId, "marker");
+        marker.ack();
+        // A later frame's RECEIPT means the broker has processed the ACK before it.
+        await broker.send(uniqueQueue("sync"), {}, "sync", { receipt: true });
+        proxy.cut();
+        await waitFor(
+          () => broker.reconnects === 2 && broker.connected,
+          15_000,
+          "second reconnect",
+        );
+        await broker.send(queue, { PlastronJobId: "after" }, "a", { receipt: true });
+        const after = await collector.nth(4);
+        assertEquals(after.headers.PlastronJobId, "after");
+        after.ack();
+      } finally {
+        await broker.stop();
+        await proxy.close();
+      }
+    },
   });
 }
 
@@ -317,60 +336,62 @@ for (const tcpVar of ["PLASTROND_TEST_RABBITMQ_TCP", "PLASTROND_TEST_ACTIVEMQ_TC
   });
 }
 
-Deno.test("a send waiting for its RECEIPT rejects when the connection is cut", async () => {
-  const [host, port] = requireEnv("PLASTROND_TEST_RABBITMQ_TCP").split(":");
-  const proxy = TcpProxy.start({ host, port: Number(port) });
-  // No heart-beats, so only the cut can end the connection.
-  const broker = createBrokerConnection(
-    brokerConfig(`127.0.0.1:${proxy.port}`, { heartbeat: { send: 0, receive: 0 } }),
-    FAST,
-  );
-  broker.start();
-  try {
-    await waitFor(() => broker.connected, 15_000, "connected");
-    proxy.stallServer = true; // the broker's RECEIPT never reaches the client
-    const sending = broker.send(uniqueQueue("receipt"), {}, "x", { receipt: true });
-    let settled = false;
-    sending.then(() => settled = true, () => settled = true);
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    assertEquals(settled, false, "no RECEIPT can have arrived");
-    proxy.cut();
-    await assertRejects(sending, (error: Error) => {
-      assert(error instanceof BrokerSendError);
-      assert(/lost before its RECEIPT/.test(error.message), error.message);
-      return true;
-    });
-    proxy.stallServer = false;
-    await waitFor(() => broker.connected && broker.reconnects === 1, 15_000, "reconnect");
-  } finally {
-    await broker.stop();
-    await proxy.close();
-  }
-});
+for (const serverVar of ["PLASTROND_TEST_RABBITMQ_TCP", "PLASTROND_TEST_RABBITMQ_WS"]) {
+  Deno.test(`${serverVar}: a send waiting for its RECEIPT rejects when the connection is cut`, async () => {
+    const { proxy, server } = proxied(serverVar);
+    // No heart-beats, so only the cut can end the connection.
+    const broker = createBrokerConnection(
+      brokerConfig(server, { heartbeat: { send: 0, receive: 0 } }),
+      FAST,
+    );
+    broker.start();
+    try {
+      await waitFor(() => broker.connected, 15_000, "connected");
+      proxy.stallServer = true; // the broker's RECEIPT never reaches the client
+      const sending = broker.send(uniqueQueue("receipt"), {}, "x", { receipt: true });
+      let settled = false;
+      sending.then(() => settled = true, () => settled = true);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      assertEquals(settled, false, "no RECEIPT can have arrived");
+      proxy.cut();
+      await assertRejects(sending, (error: Error) => {
+        assert(error instanceof BrokerSendError);
+        assert(/lost before its RECEIPT/.test(error.message), error.message);
+        return true;
+      });
+      proxy.stallServer = false;
+      await waitFor(() => broker.connected && broker.reconnects === 1, 15_000, "reconnect");
+    } finally {
+      await broker.stop();
+      await proxy.close();
+    }
+  });
+}
 
-Deno.test("missing heart-beats from the broker end the connection, and it reconnects", async () => {
-  const [host, port] = requireEnv("PLASTROND_TEST_RABBITMQ_TCP").split(":");
-  const proxy = TcpProxy.start({ host, port: Number(port) });
-  const broker = createBrokerConnection(
-    brokerConfig(`127.0.0.1:${proxy.port}`, { heartbeat: { send: 500, receive: 500 } }),
-    FAST,
-  );
-  const reasons: string[] = [];
-  broker.onDisconnect((reason) => reasons.push(reason));
-  broker.start();
-  try {
-    await waitFor(() => broker.connected, 15_000, "connected");
-    proxy.stallServer = true; // the TCP connection stays up but goes silent
-    await waitFor(() => !broker.connected, 5000, "the silence to be noticed");
-    assert(/heart-beat/.test(reasons[0]), reasons[0]);
-    proxy.stallServer = false;
-    await waitFor(() => broker.connected, 15_000, "reconnect");
-    assertEquals(broker.reconnects, 1);
-  } finally {
-    await broker.stop();
-    await proxy.close();
-  }
-});
+for (const serverVar of ["PLASTROND_TEST_RABBITMQ_TCP", "PLASTROND_TEST_RABBITMQ_WS"]) {
+  Deno.test(`${serverVar}: missing heart-beats from the broker end the connection, and it reconnects`, async () => {
+    const { proxy, server } = proxied(serverVar);
+    const broker = createBrokerConnection(
+      brokerConfig(server, { heartbeat: { send: 500, receive: 500 } }),
+      FAST,
+    );
+    const reasons: string[] = [];
+    broker.onDisconnect((reason) => reasons.push(reason));
+    broker.start();
+    try {
+      await waitFor(() => broker.connected, 15_000, "connected");
+      proxy.stallServer = true; // the TCP connection stays up but goes silent
+      await waitFor(() => !broker.connected, 5000, "the silence to be noticed");
+      assert(/heart-beat/.test(reasons[0]), reasons[0]);
+      proxy.stallServer = false;
+      await waitFor(() => broker.connected, 15_000, "reconnect");
+      assertEquals(broker.reconnects, 1);
+    } finally {
+      await broker.stop();
+      await proxy.close();
+    }
+  });
+}
 
 Deno.test("a broker that is down at start is retried with backoff; stop() during backoff is clean", async () => {
   const [host, port] = requireEnv("PLASTROND_TEST_RABBITMQ_TCP").split(":");
