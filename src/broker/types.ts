@@ -47,7 +47,11 @@ export interface BrokerConnection {
    * subscription is restored after every reconnect until {@linkcode unsubscribe}.
    */
   subscribe(destination: string, handler: MessageHandler): void;
-  /** Remove the subscription made by {@linkcode subscribe}. */
+  /**
+   * Remove the subscription made by {@linkcode subscribe}. No message is
+   * handed to its handler afterwards; messages already handed out can still
+   * be acked (the STOMP UNSUBSCRIBE waits until they are).
+   */
   unsubscribe(destination: string): void;
   /**
    * Send a frame. With `receipt`, resolves when the broker confirmed it and
