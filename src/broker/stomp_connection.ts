@@ -32,7 +32,7 @@
  */
 
 import { Client, type IFrame, type IMessage, type StompHeaders } from "@stomp/stompjs";
-import { getLogger, type Logger } from "@logtape/logtape";
+import { getLogger, type Logger } from "../log.ts";
 import type { BrokerAddress, BrokerConfig } from "../config/types.ts";
 import type { BrokerConnection, MessageHandler, ReceivedMessage, SendOptions } from "./types.ts";
 import { type TcpSocketTlsOptions, TcpStompSocket } from "./tcp_socket.ts";
@@ -148,7 +148,7 @@ class StompConnection implements BrokerConnection {
     installHeaderUnescapeFix();
     installFastBodyParsing();
     this.#config = config;
-    this.#log = options.logger ?? getLogger(["plastrond", "broker"]);
+    this.#log = options.logger ?? getLogger("broker");
     this.#initialDelay = options.initialReconnectDelayMs ?? 1000;
     this.#maxDelay = Math.max(options.maxReconnectDelayMs ?? 30_000, this.#initialDelay);
     this.#connectTimeout = options.connectTimeoutMs ?? 15_000;
