@@ -11,6 +11,7 @@ import {
 import type { BrokerConnection } from "../../src/broker/types.ts";
 import { TcpProxy } from "../helpers/tcp_proxy.ts";
 import { makeTestCertificates } from "../helpers/test_certificates.ts";
+import { startClientAuthTlsProxy } from "../helpers/client_auth_tls_proxy.ts";
 import {
   brokerConfig,
   MessageCollector,
@@ -606,3 +607,47 @@ for (const kind of ["stomp+ssl", "wss"] as const) {
     }
   });
 }
+
+Deno.test("TLS client certificate (CLIENT_CERT, CLIENT_KEY) is presented when the broker asks for one", async () => {
+  const certificates = await makeTestCertificates();
+  const [host, port] = requireEnv("PLASTROND_TEST_RABBITMQ_TCP").split(":");
+  const proxy = await startClientAuthTlsProxy({ host, port: Number(port) }, {
+    cert: certificates.serverCert,
+    key: certificates.serverKey,
+    ca: await Deno.readTextFile(certificates.caCertFile),
+  });
+  const server = `stomp+ssl://127.0.0.1:${proxy.port}`;
+  try {
+    const broker = createBrokerConnection(
+      brokerConfig(server, {
+        caCert: certificates.caCertFile,
+        clientCert: certificates.clientCertFile,
+        clientKey: certificates.clientKeyFile,
+      }),
+      FAST,
+    );
+    broker.start();
+    try {
+      await waitFor(() => broker.connected, 15_000, `a STOMP session over ${server}`);
+      assertEquals(proxy.clients, ["plastrond"]);
+      await broker.send(uniqueQueue("client-cert"), {}, "x", { receipt: true });
+    } finally {
+      await broker.stop();
+    }
+    // Without the client certificate the handshake is refused, attempt after attempt.
+    const anonymous = createBrokerConnection(
+      brokerConfig(server, { caCert: certificates.caCertFile }),
+      FAST,
+    );
+    anonymous.start();
+    try {
+      await waitFor(() => proxy.refused >= 2, 10_000, "two refused handshakes");
+      assertEquals(anonymous.connected, false);
+    } finally {
+      await anonymous.stop();
+    }
+  } finally {
+    await proxy.close();
+    await Deno.remove(certificates.dir, { recursive: true });
+  }
+});

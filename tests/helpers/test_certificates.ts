@@ -11,6 +11,9 @@ export interface TestCertificates {
   caCertFile: string;
   serverCert: string;
   serverKey: string;
+  /** A client certificate (TLS client authentication) signed by the same CA. */
+  clientCertFile: string;
+  clientKeyFile: string;
 }
 
 async function openssl(dir: string, args: string[]): Promise<void> {
@@ -79,8 +82,41 @@ export async function makeTestCertificates(): Promise<TestCertificates> {
     "-extfile",
     "server.ext",
   ]);
+  await openssl(dir, [
+    "req",
+    ...ec,
+    "-keyout",
+    "client.key",
+    "-out",
+    "client.csr",
+    "-subj",
+    "/CN=plastrond",
+  ]);
+  await Deno.writeTextFile(
+    `${dir}/client.ext`,
+    "basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\nextendedKeyUsage=clientAuth\n",
+  );
+  await openssl(dir, [
+    "x509",
+    "-req",
+    "-in",
+    "client.csr",
+    "-CA",
+    "ca.pem",
+    "-CAkey",
+    "ca.key",
+    "-CAcreateserial",
+    "-out",
+    "client.pem",
+    "-days",
+    "2",
+    "-extfile",
+    "client.ext",
+  ]);
   return {
     dir,
+    clientCertFile: `${dir}/client.pem`,
+    clientKeyFile: `${dir}/client.key`,
     caCertFile: `${dir}/ca.pem`,
     serverCert: await Deno.readTextFile(`${dir}/server.pem`),
     serverKey: await Deno.readTextFile(`${dir}/server.key`),
