@@ -24,6 +24,8 @@ export interface RecordedRequest {
   body?: Uint8Array;
   /** Body length in bytes. */
   bodyBytes: number;
+  /** `performance.now()` when the first byte of its answer came back. */
+  answeredAt?: number;
 }
 
 /** Where the proxy forwards to. */
@@ -60,6 +62,9 @@ class RequestStream {
   #remaining = 0;
   #mode: "head" | "length" | "chunk-size" | "chunk-data" | "trailer" = "head";
 
+  /** Requests whose answer has not started yet, oldest first (HTTP/1.1: no pipelining). */
+  readonly awaiting: RecordedRequest[] = [];
+
   constructor(
     readonly capture: boolean,
     readonly onRequest: (request: RecordedRequest) => void,
@@ -80,6 +85,7 @@ class RequestStream {
           if (colon > 0) headers[line.slice(0, colon).toLowerCase()] = line.slice(colon + 1).trim();
         }
         this.#current = { at: now, method, target, headers, bodyBytes: 0 };
+        this.awaiting.push(this.#current);
         this.#parts = [];
         if (/chunked/i.test(headers["transfer-encoding"] ?? "")) this.#mode = "chunk-size";
         else if (Number(headers["content-length"] ?? 0) > 0) {
@@ -202,6 +208,8 @@ export class HttpRecorder {
     const down = (async () => {
       for await (const chunk of server.readable) {
         this.lastAnswerAt = performance.now();
+        const answered = parser.awaiting.shift();
+        if (answered) answered.answeredAt = this.lastAnswerAt;
         await writeAll(client, chunk);
       }
     })();

@@ -1,5 +1,5 @@
 /**
- * `deno task bench [--quick] [--items N] [--no-original] [--no-memory] [--memory-mib N]`
+ * `deno task bench [--quick] [--items N (default 60; 12 with --quick)] [--no-original] [--no-memory] [--memory-mib N]`
  *
  * Benchmarks plastrond against the local test bed (RabbitMQ over STOMP/TCP,
  * Fedora 6.5, all on 127.0.0.1) with a data set it creates itself, and
@@ -77,7 +77,7 @@ function machine(): BenchResults["machine"] {
 async function main(): Promise<void> {
   loadTestbedEnv();
   const quick = Deno.args.includes("--quick");
-  const items = Number(option("--items") ?? (quick ? 40 : 200));
+  const items = Number(option("--items") ?? (quick ? 12 : 60));
   const pages = 2;
   const broker = requireEnv("PLASTROND_TEST_RABBITMQ_TCP");
   const fedora = new URL(requireEnv("PLASTROND_TEST_FEDORA"));

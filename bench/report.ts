@@ -106,6 +106,27 @@ export function renderTable(r: BenchResults): string {
     ),
     "",
   );
+  const kinds = ["begin transaction", "write", "read", "commit", "rollback", "keep-alive"] as const;
+  const broken = [...r.jobs, ...(r.original?.jobs ?? [])].filter((j) => j.requests > 0);
+  if (broken.length) {
+    out.push(
+      "where the repository time goes (count, summed ms to the answer's first byte; " +
+        "with a pool the sum exceeds the wall time):",
+      "",
+      table(
+        ["job", "pool", ...kinds],
+        broken.map((j) => [
+          r.original?.jobs.includes(j) ? `${j.name} (original)` : j.name,
+          String(j.workers),
+          ...kinds.map((k) => {
+            const e = j.breakdown?.[k];
+            return e ? `${e.count} / ${n(e.ms, 0)}` : "–";
+          }),
+        ]),
+      ),
+      "",
+    );
+  }
   const daemonRows = r.daemon.map((d) => [
     `plastrond (pool ${d.workers})`,
     `${n(d.startToSubscribedMs, 0)} (own log: ${d.reportedSubscribeMs})`,

@@ -5,6 +5,15 @@
  * @module
  */
 
+/** What a repository request does. */
+export type RequestKind =
+  | "begin transaction"
+  | "commit"
+  | "rollback"
+  | "keep-alive"
+  | "write"
+  | "read";
+
 /** One job through a daemon, measured at the broker and in front of the repository. */
 export interface JobMeasurement {
   name: string;
@@ -23,6 +32,8 @@ export interface JobMeasurement {
   requestsPerObject: number;
   /** Request body bytes sent to the repository. */
   bytesSent: number;
+  /** Per kind of request: how many, and their summed time to the answer's first byte (ms). */
+  breakdown: Partial<Record<RequestKind, { count: number; ms: number }>>;
   /** Job sent to the broker → first repository request (ms). */
   firstRequestMs?: number;
   /** Last repository answer → completion received from the broker (ms). */
