@@ -391,26 +391,40 @@ class StompConnection implements BrokerConnection {
   }
 
   #createSocket(address: BrokerAddress): TcpStompSocket {
-    switch (address.transport) {
-      case "tcp":
-        return new TcpStompSocket({ host: address.host, port: address.port });
-      case "tls":
-        return new TcpStompSocket({ host: address.host, port: address.port, tls: this.#tls() });
-      case "ws":
-        return new WebSocketStompSocket(address.url, {
-          protocols: ["v12.stomp", "v11.stomp", "v10.stomp"],
-          tls: address.url.toLowerCase().startsWith("wss:") ? this.#tls() : undefined,
-        });
+    const tls = () => this.#tls();
+    try {
+      switch (address.transport) {
+        case "tcp":
+          return new TcpStompSocket({ host: address.host, port: address.port });
+        case "tls":
+          return new TcpStompSocket({ host: address.host, port: address.port, tls });
+        case "ws":
+          return new WebSocketStompSocket(address.url, {
+            protocols: ["v12.stomp", "v11.stomp", "v10.stomp"],
+            tls: address.url.toLowerCase().startsWith("wss:") ? tls : undefined,
+          });
+      }
+    } catch (error) {
+      // stompjs calls this factory inside a promise nobody awaits: never throw
+      // from here; give it a socket that fails with the reason instead.
+      return new TcpStompSocket({
+        host: "127.0.0.1",
+        port: 1,
+        tls: () => {
+          throw error;
+        },
+      }, this.#config.server);
     }
   }
 
+  /** TLS settings, with certificate files read at each attempt (they may be renewed). */
   #tls(): TcpSocketTlsOptions {
     if (this.#tlsOptions) return this.#tlsOptions;
     const c = this.#config;
     const tls: TcpSocketTlsOptions = {};
-    if (c.caCert) tls.caCerts = [Deno.readTextFileSync(c.caCert)];
-    if (c.clientCert) tls.cert = Deno.readTextFileSync(c.clientCert);
-    if (c.clientKey) tls.key = Deno.readTextFileSync(c.clientKey);
+    if (c.caCert) tls.caCerts = [readPem(c.caCert, "CA_CERT")];
+    if (c.clientCert) tls.cert = readPem(c.clientCert, "CLIENT_CERT");
+    if (c.clientKey) tls.key = readPem(c.clientKey, "CLIENT_KEY");
     return tls;
   }
 
@@ -586,6 +600,14 @@ class StompConnection implements BrokerConnection {
         this.#settle(receiptId, new BrokerSendError(`Message not confirmed: ${why}.`));
       }
     }
+  }
+}
+
+function readPem(path: string, key: string): string {
+  try {
+    return Deno.readTextFileSync(path);
+  } catch (error) {
+    throw new Error(`cannot read MESSAGE_BROKER.${key} file ${path}: ${describe(error)}`);
   }
 }
 

@@ -35,8 +35,12 @@ export interface TcpSocketTlsOptions {
 export interface TcpSocketOptions {
   host: string;
   port: number;
-  /** Connect with TLS when set (may be `{}` for system roots only). */
-  tls?: TcpSocketTlsOptions;
+  /**
+   * Connect with TLS when set (may be `{}` for system roots only). A function
+   * is called at connection time (e.g. to read certificate files); if it
+   * throws, the connection fails with its message.
+   */
+  tls?: TcpSocketTlsOptions | (() => TcpSocketTlsOptions);
 }
 
 /** The event given to `onclose`, shaped like a WebSocket `CloseEvent`. */
@@ -214,12 +218,13 @@ export class TcpStompSocket {
   async #open(options: TcpSocketOptions): Promise<void> {
     let conn: Deno.Conn;
     if (options.tls) {
+      const tls = typeof options.tls === "function" ? options.tls() : options.tls;
       conn = await Deno.connectTls({
         hostname: options.host,
         port: options.port,
-        caCerts: options.tls.caCerts,
-        cert: options.tls.cert,
-        key: options.tls.key,
+        caCerts: tls.caCerts,
+        cert: tls.cert,
+        key: tls.key,
       });
     } else {
       const tcp = await Deno.connect({ hostname: options.host, port: options.port });

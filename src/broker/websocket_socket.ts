@@ -30,8 +30,8 @@ import { type TcpSocketTlsOptions, TcpStompSocket, toBytes } from "./tcp_socket.
 export interface WebSocketSocketOptions {
   /** Sub-protocols to offer, e.g. `["v12.stomp"]`. */
   protocols?: string[];
-  /** TLS settings for `wss://` (CA certificates, client certificate). */
-  tls?: TcpSocketTlsOptions;
+  /** TLS settings for `wss://` (CA certificates, client certificate), or a function giving them at connection time. */
+  tls?: TcpSocketTlsOptions | (() => TcpSocketTlsOptions);
   /** How long `close()` waits for the server's close frame, in ms (default 2000). */
   closeTimeoutMs?: number;
 }

@@ -651,3 +651,28 @@ Deno.test("TLS client certificate (CLIENT_CERT, CLIENT_KEY) is presented when th
     await Deno.remove(certificates.dir, { recursive: true });
   }
 });
+
+Deno.test("an unreadable CA_CERT file fails each attempt cleanly (no crash), and works once it is there", async () => {
+  const certificates = await makeTestCertificates();
+  const [host, port] = requireEnv("PLASTROND_TEST_RABBITMQ_TCP").split(":");
+  const proxy = TcpProxy.start({ host, port: Number(port) }, {
+    tls: { cert: certificates.serverCert, key: certificates.serverKey },
+  });
+  const caCert = `${certificates.dir}/later.pem`;
+  const broker = createBrokerConnection(
+    brokerConfig(`stomp+ssl://127.0.0.1:${proxy.port}`, { caCert }),
+    FAST,
+  );
+  broker.start();
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 700));
+    assertEquals(broker.connected, false);
+    assertEquals(proxy.accepted, 0, "no connection is made without the CA file");
+    await Deno.copyFile(certificates.caCertFile, caCert);
+    await waitFor(() => broker.connected, 10_000, "connected once the file exists");
+  } finally {
+    await broker.stop();
+    await proxy.close();
+    await Deno.remove(certificates.dir, { recursive: true });
+  }
+});
