@@ -17,4 +17,4 @@ trap stop EXIT
 export PLASTROND_TEST_FEDORA="http://127.0.0.1:${FEDORA4_PORT:-8081}/fcrepo/rest"
 export PLASTROND_TEST_FEDORA_USER=fedoraAdmin
 export PLASTROND_TEST_FEDORA_PASSWORD=fedoraAdmin
-deno test --allow-all --parallel=false "$@" tests/repository/ tests/rdf/sparql_update_test.ts
+deno test --allow-all "$@" tests/repository/ tests/rdf/sparql_update_test.ts
