@@ -1,5 +1,5 @@
 /**
- * Every expected validation outcome of `../shared/fixtures/README.md`, read
+ * Every expected validation outcome of `tests/fixtures/README.md`, read
  * through the real reader, header plan, row parser and validator, with the
  * files checked against the fixtures' binaries directory.
  */

@@ -1,6 +1,7 @@
 /**
- * Paths of the shared import fixtures (`../shared/fixtures/` beside the
- * project) and a helper that validates a fixture CSV row by row.
+ * Paths of the import fixtures (`tests/fixtures/`, a copy of the project's
+ * shared fixtures with their expected outcomes in its README) and a helper
+ * that validates a fixture CSV row by row.
  *
  * @module
  */
@@ -14,7 +15,7 @@ import type { ContentModel } from "../../src/models/types.ts";
 
 /** The fixtures folder; `PLASTROND_FIXTURES` overrides it. */
 export const FIXTURES = Deno.env.get("PLASTROND_FIXTURES") ??
-  join(fileURLToPath(new URL("../../", import.meta.url)), "..", "shared", "fixtures");
+  fileURLToPath(new URL("../fixtures", import.meta.url));
 
 /** The absolute path of a fixture; fails clearly when the fixtures are missing. */
 export function fixture(relative: string): string {
@@ -23,7 +24,7 @@ export function fixture(relative: string): string {
     Deno.statSync(path);
   } catch {
     throw new Error(
-      `fixture ${path} is missing; set PLASTROND_FIXTURES to the shared fixtures folder`,
+      `fixture ${path} is missing; set PLASTROND_FIXTURES to a fixtures folder`,
     );
   }
   return path;

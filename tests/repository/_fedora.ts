@@ -31,8 +31,8 @@ export async function freshClient(
   return client;
 }
 
-/** The fixtures folder shared by the project (`../shared/fixtures`). */
-export const FIXTURES = new URL("../../../shared/fixtures/", import.meta.url);
+/** The fixtures folder (`tests/fixtures/`), as a URL ending in `/`. */
+export const FIXTURES = new URL("../fixtures/", import.meta.url);
 
 /** Which transaction protocol (and so which Fedora generation) the test bed's Fedora speaks. */
 export async function fedoraStyle(repo: RepositoryClient): Promise<"fedora6" | "fedora4"> {

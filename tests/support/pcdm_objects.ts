@@ -15,6 +15,7 @@ import { openImportCsv } from "../../src/csv/import_csv.ts";
 import { getModel } from "../../src/models/registry.ts";
 import { PREFIXES } from "../../src/rdf/namespaces.ts";
 import type { RepositoryClient } from "../../src/repository/client.ts";
+import { FIXTURES as FIXTURES_ROOT } from "../helpers/import_fixtures.ts";
 import { testbedEnv } from "./testbed_env.ts";
 
 const { namedNode, literal, quad } = DataFactory;
@@ -23,8 +24,8 @@ const p = (curie: string) => {
   return namedNode(PREFIXES[prefix] + local);
 };
 
-/** The shared fixtures folder. */
-export const FIXTURES = "/work/shared/fixtures/import";
+/** The import fixtures folder (`tests/fixtures/import`). */
+export const FIXTURES = join(FIXTURES_ROOT, "import");
 
 /** A created object and what it holds. */
 export interface CreatedObject {
