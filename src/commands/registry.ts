@@ -4,11 +4,12 @@
  * @module
  */
 import { echoCommand } from "./echo.ts";
+import { exportCommand } from "./export.ts";
 import { importCommand } from "./import.ts";
 import type { Command } from "./types.ts";
 
 /** Every built-in command. */
-export const BUILTIN_COMMANDS: readonly Command[] = [echoCommand, importCommand];
+export const BUILTIN_COMMANDS: readonly Command[] = [echoCommand, exportCommand, importCommand];
 
 /**
  * The commands this daemon accepts: the built-ins, narrowed to `allowed`

@@ -31,6 +31,8 @@ export async function writeTestConfig(
   server: string,
   options: {
     daemon?: Record<string, unknown>;
+    /** The `COMMANDS` section, when the test needs one. */
+    commands?: Record<string, unknown>;
     destinations?: TestDestinations;
     dir?: string;
     storeDir?: string;
@@ -62,6 +64,7 @@ export async function writeTestConfig(
         JOBS_COMPLETED: destinations.completed,
       },
     },
+    ...(options.commands ? { COMMANDS: options.commands } : {}),
     DAEMON: { SHUTDOWN_GRACE_SECONDS: 5, ...options.daemon },
   };
   const path = join(dir, `config-${id}.yml`);
