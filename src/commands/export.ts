@@ -28,6 +28,7 @@ import {
 } from "./export/metadata.ts";
 import { objectFolderBase, objectUuid, safeName, UniqueNames } from "./export/names.ts";
 import { BinaryReader } from "./export/binary_reader.ts";
+import { MemoryPacer } from "./export/memory.ts";
 import { spoolBinary, type SpooledBinary } from "./export/spool.ts";
 import { type FileInfo, readObjectStructure } from "./export/structure.ts";
 import type { Command, CommandContext, CommandResult, Progress } from "./types.ts";
@@ -149,6 +150,7 @@ export const exportCommand: Command = {
     const stop = new AbortController();
     const signal = AbortSignal.any([context.signal, stop.signal]);
     const tasks: Promise<ReadyObject>[] = [];
+    const pacer = new MemoryPacer();
     try {
       const bag = new BagWriter(destination.writable, {
         root: safeName(destination.name),
@@ -177,6 +179,7 @@ export const exportCommand: Command = {
           metadata,
           workDir,
           signal,
+          pacer,
         });
         task.catch(() => {}); // handled when its turn comes
         tasks[index] = task;
@@ -201,7 +204,7 @@ export const exportCommand: Command = {
           try {
             for (const { bagPath, spooled } of ready.binaries) {
               const file = await Deno.open(spooled.path, { read: true });
-              await bag.addPayload(bagPath, file.readable, {
+              await bag.addPayload(bagPath, file.readable.pipeThrough(pacer.counter()), {
                 mtime: spooled.lastModified,
                 size: spooled.size,
               });
@@ -298,9 +301,15 @@ async function fetchObject(
   uri: string,
   folder: string,
   index: number,
-  job: { options: ExportOptions; metadata: MetadataWriter; workDir: string; signal: AbortSignal },
+  job: {
+    options: ExportOptions;
+    metadata: MetadataWriter;
+    workDir: string;
+    signal: AbortSignal;
+    pacer: MemoryPacer;
+  },
 ): Promise<ReadyObject> {
-  const { options, metadata, workDir, signal } = job;
+  const { options, metadata, workDir, signal, pacer } = job;
   let parsed: URL;
   try {
     parsed = new URL(uri);
@@ -340,6 +349,7 @@ async function fetchObject(
         join(dir, `binary-${n++}`),
         digests.get(binaryUri),
         signal,
+        pacer,
       );
       binaries.push({ bagPath, spooled });
     }

@@ -8,6 +8,7 @@
  */
 import { createHash } from "node:crypto";
 import type { BinaryReader, StoredDigest } from "./binary_reader.ts";
+import type { MemoryPacer } from "./memory.ts";
 
 /** A verified local copy of a binary. */
 export interface SpooledBinary {
@@ -36,6 +37,7 @@ export async function spoolBinary(
   path: string,
   expected?: StoredDigest,
   signal?: AbortSignal,
+  pacer?: MemoryPacer,
 ): Promise<SpooledBinary> {
   const download = await reader.get(uri, signal);
   const hash = expected ? createHash(expected.algorithm) : undefined;
@@ -50,6 +52,7 @@ export async function spoolBinary(
             hash?.update(chunk);
             size += chunk.byteLength;
             controller.enqueue(chunk);
+            pacer?.add(chunk.byteLength);
           },
         }),
       )
