@@ -27,7 +27,8 @@ import { openBinarySource } from "../transfer/open_binary_source.ts";
 import { delay } from "./echo.ts";
 import { createObject } from "./import/create_object.ts";
 import { loadVocabularies, withConfiguredVocabularies } from "./import/vocabularies.ts";
-import { ImportJobState, rowKey } from "./import/job_state.ts";
+import { ImportJobState, rowKey, type RowOutcome } from "./import/job_state.ts";
+import { orderedPool } from "../runner/pool.ts";
 import type { Command, CommandContext, CommandResult, Progress } from "./types.ts";
 
 const logger = getLogger(["plastrond", "commands", "import"]);
@@ -135,6 +136,183 @@ function reasonOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** At most this many rows of one job are in flight, whatever `DAEMON.JOB_WORKERS` says. */
+const MAX_ROW_WORKERS = 16;
+
+/** A data row with its identity for resume (see {@linkcode rowKey}). */
+interface KeyedRow {
+  row: ParsedRow;
+  key: string;
+}
+
+/** What became of one row; taken in row order by the job. */
+type ProcessedRow =
+  & KeyedRow
+  & { report: RowReport }
+  & (
+    | { kind: "invalid"; reason: string }
+    | { kind: "valid" }
+    | { kind: "done"; outcome: RowOutcome; uri: string; files: number; recorded: boolean }
+    | { kind: "error"; reason: string }
+  );
+
+/** What every row of one job shares. */
+interface RowJob {
+  context: CommandContext;
+  dependencies: ImportDependencies;
+  model: ContentModel;
+  options: ImportOptions;
+  vocabularies: Map<string, Vocabulary>;
+  source?: BinarySource;
+  /** Absent in validate-only mode. */
+  repo?: RepositoryClient;
+  state?: ImportJobState;
+  /** Where new objects are created. */
+  container: string;
+}
+
+/**
+ * Validate one row and, unless the job only validates, write it: a new
+ * object in one transaction at a path recorded beforehand, or the difference
+ * of an existing one. Runs concurrently with other rows of the job; a failure
+ * of the row is its outcome, never an exception (except when the job is
+ * being stopped).
+ */
+async function processRow(job: RowJob, { row, key }: KeyedRow): Promise<ProcessedRow> {
+  const { context, model, options, source, repo, state } = job;
+  const fileCheck = row.uri
+    ? []
+    : await missingFileFailures(row, source && ((p) => source.exists(p)));
+  const report = validateRow(model, row, {
+    extraFailed: fileCheck,
+    vocabularies: job.vocabularies,
+  });
+  if (!report.is_valid) {
+    const reason = report.failed.map(([field, , rule, arg]) =>
+      `${field} ${rule} ${JSON.stringify(arg)}`
+    ).join("; ");
+    return { row, key, report, kind: "invalid", reason };
+  }
+  if (options.validateOnly || !state || !repo) return { row, key, report, kind: "valid" };
+
+  const done = state.completed.get(key);
+  if (done) {
+    return {
+      row,
+      key,
+      report,
+      kind: "done",
+      outcome: done.outcome,
+      uri: done.uri,
+      files: 0,
+      recorded: true,
+    };
+  }
+  try {
+    const written = row.uri
+      ? await updateObject(job, row, row.uri)
+      : await createNewObject(job, row, key);
+    return { row, key, report, kind: "done", ...written, recorded: false };
+  } catch (error) {
+    if (context.signal.aborted) throw context.signal.reason;
+    const reason = reasonOf(error);
+    logger.warn("Import job {jobId}, line {line}: {reason}", {
+      jobId: context.jobId,
+      line: row.line,
+      reason,
+    });
+    return { row, key, report, kind: "error", reason };
+  }
+}
+
+/** The outcome of writing one valid row. */
+interface Written {
+  outcome: RowOutcome;
+  uri: string;
+  files: number;
+}
+
+/** Write the difference between the repository's object and the row. */
+async function updateObject(job: RowJob, row: ParsedRow, uri: string): Promise<Written> {
+  const repo = job.repo!;
+  // The precondition (Fedora 6's state token, else the ETag) is the one of the
+  // default representation (Fedora gives another ETag for a Prefer-filtered one),
+  // read before the graph: a change in between makes the update fail with 412
+  // rather than be lost.
+  const head = await repo.head(uri);
+  const unchanged = { etag: strongEtag(head.etag), stateToken: head.stateToken };
+  const current = await repo.getGraph(uri, { omitServerManaged: true });
+  const { managed } = quadsToRecord(job.model, current.graph, uri);
+  const diff = diffQuads(managed, recordToQuads(job.model, row.values, uri));
+  if (diff.deletes.length === 0 && diff.inserts.length === 0) {
+    return { outcome: "unchanged", uri, files: 0 };
+  }
+  await job.dependencies.beforeUpdate?.(uri);
+  await repo.transaction((tx) => tx.patch(uri, diff, unchanged));
+  return { outcome: "updated", uri, files: 0 };
+}
+
+/**
+ * Create the object of a new row at the path minted for it (minting and
+ * recording one first); an object an earlier run committed there is not
+ * created again.
+ */
+async function createNewObject(job: RowJob, row: ParsedRow, key: string): Promise<Written> {
+  const { context, options, source } = job;
+  const repo = job.repo!;
+  const state = job.state!;
+  const write = (objectUri: string) =>
+    repo.transaction((tx) =>
+      createObject(
+        tx,
+        {
+          uri: objectUri,
+          metadata: recordToQuads(job.model, row.values, objectUri),
+          pages: row.pages,
+          itemFiles: row.itemFiles,
+          accessType: options.accessType,
+          memberOf: options.memberOf,
+        },
+        source,
+        context.signal,
+      )
+    );
+  const mint = async () => {
+    const fresh = `${job.container}/${crypto.randomUUID()}`;
+    await state.recordMinted(key, fresh);
+    return fresh;
+  };
+  let uri = state.minted.get(key);
+  if (uri && (await repo.exists(uri))) {
+    // committed by an earlier run that stopped before recording it
+    logger.info("Row {line}: {uri} exists from an earlier run; not created again", {
+      line: row.line,
+      uri,
+    });
+    return { outcome: "created", uri, files: 0 };
+  }
+  if (!uri) {
+    uri = await mint();
+    return { outcome: "created", uri, files: (await write(uri)).files };
+  }
+  try {
+    return { outcome: "created", uri, files: (await write(uri)).files };
+  } catch (error) {
+    if (!isHeldByOtherTransaction(error)) throw error;
+    // An earlier run died with its transaction open on this path; the repository
+    // rolls that back on its timeout. Unless it was being committed (then the
+    // object appears in a moment), write the row at a new path.
+    await delay(LOCK_SETTLE_MS, context.signal);
+    if (await repo.exists(uri)) return { outcome: "created", uri, files: 0 };
+    logger.info(
+      "Row {line}: {uri} is held by an abandoned transaction; creating the object at a new path",
+      { line: row.line, uri },
+    );
+    uri = await mint();
+    return { outcome: "created", uri, files: (await write(uri)).files };
+  }
+}
+
 /** Runs an import job; see {@linkcode importCommand}. */
 export async function* runImport(
   context: CommandContext,
@@ -237,145 +415,77 @@ export async function* runImport(
 
     const occurrences = new Map<string, number>();
     let position = 0;
-    for await (const row of rows) {
-      if (options.limit !== undefined && position >= options.limit) break;
-      context.signal.throwIfAborted();
-      position++;
+    /** The rows to process, in order, each with its identity for resume. */
+    async function* keyedRows(): AsyncGenerator<KeyedRow, void, void> {
+      for await (const row of rows) {
+        if (options.limit !== undefined && position >= options.limit) return;
+        context.signal.throwIfAborted();
+        position++;
+        const identifiers = model.identifierField
+          ? row.values.fields[model.identifierField]?.map((v) => v.value)
+          : undefined;
+        const idText = JSON.stringify(identifiers ?? []);
+        const occurrence = occurrences.get(idText) ?? 0;
+        occurrences.set(idText, occurrence + 1);
+        yield { row, key: rowKey(identifiers, position, occurrence) };
+      }
+    }
+    const job: RowJob = {
+      context,
+      dependencies,
+      model,
+      options,
+      vocabularies,
+      source,
+      repo,
+      state,
+      container,
+    };
+    const workers = Math.max(1, Math.min(context.config.daemon.jobWorkers, MAX_ROW_WORKERS));
+    // Rows are processed by a bounded pool; their outcomes are taken in row
+    // order, so counts, reports, URIs and the job state's logs are the same
+    // whatever the pool size.
+    for await (const outcome of orderedPool(keyedRows(), workers, (r) => processRow(job, r))) {
+      const { row, key } = outcome;
       counts.rows++;
-      const identifiers = model.identifierField
-        ? row.values.fields[model.identifierField]?.map((v) => v.value)
-        : undefined;
-      const idText = JSON.stringify(identifiers ?? []);
-      const occurrence = occurrences.get(idText) ?? 0;
-      occurrences.set(idText, occurrence + 1);
-      const key = rowKey(identifiers, position, occurrence);
-
-      const fileCheck = row.uri
-        ? []
-        : await missingFileFailures(row, source && ((p) => source!.exists(p)));
-      const report = validateRow(model, row, { extraFailed: fileCheck, vocabularies });
-      validation.push(report);
-      if (!report.is_valid) {
-        counts.invalid++;
-        await state?.recordDropped({
-          key,
-          line: row.line,
-          reason: report.failed.map(([field, , rule, arg]) =>
-            `${field} ${rule} ${JSON.stringify(arg)}`
-          ).join("; "),
-        });
-        yield { count: { ...counts } };
-        continue;
-      }
-      counts.valid++;
-      if (validateOnly || !state || !repo) {
-        yield { count: { ...counts } };
-        continue;
-      }
-
-      const done = state.completed.get(key);
-      if (done) {
-        if (done.outcome === "unchanged") counts.unchanged++;
-        else counts.updated++;
-        if (done.outcome === "created") {
-          counts.created++;
-          uris.created.push(done.uri);
-        } else if (done.outcome === "updated") uris.updated.push(done.uri);
-        yield { count: { ...counts } };
-        continue;
-      }
-
-      try {
-        if (row.uri) {
-          const uri = row.uri;
-          // The precondition (Fedora 6's state token, else the ETag) is the one of the
-          // default representation (Fedora gives another ETag for a Prefer-filtered one),
-          // read before the graph: a change in between makes the update fail with 412
-          // rather than be lost.
-          const head = await repo.head(uri);
-          const unchanged = { etag: strongEtag(head.etag), stateToken: head.stateToken };
-          const current = await repo.getGraph(uri, { omitServerManaged: true });
-          const { managed } = quadsToRecord(model, current.graph, uri);
-          const diff = diffQuads(managed, recordToQuads(model, row.values, uri));
-          if (diff.deletes.length === 0 && diff.inserts.length === 0) {
-            counts.unchanged++;
-            await state.recordCompleted({ key, line: row.line, outcome: "unchanged", uri });
-          } else {
-            await dependencies.beforeUpdate?.(uri);
-            await repo.transaction((tx) => tx.patch(uri, diff, unchanged));
-            counts.updated++;
-            uris.updated.push(uri);
-            await state.recordCompleted({ key, line: row.line, outcome: "updated", uri });
-          }
-        } else {
-          const write = (objectUri: string) =>
-            repo!.transaction((tx) =>
-              createObject(
-                tx,
-                {
-                  uri: objectUri,
-                  metadata: recordToQuads(model, row.values, objectUri),
-                  pages: row.pages,
-                  itemFiles: row.itemFiles,
-                  accessType: options.accessType,
-                  memberOf: options.memberOf,
-                },
-                source,
-                context.signal,
-              )
-            );
-          const mint = async () => {
-            const fresh = `${container}/${crypto.randomUUID()}`;
-            await state.recordMinted(key, fresh);
-            return fresh;
-          };
-          let uri = state.minted.get(key);
-          if (uri && (await repo.exists(uri))) {
-            // committed by an earlier run that stopped before recording it
-            logger.info("Row {line}: {uri} exists from an earlier run; not created again", {
+      validation.push(outcome.report);
+      switch (outcome.kind) {
+        case "invalid":
+          counts.invalid++;
+          await state?.recordDropped({ key, line: row.line, reason: outcome.reason });
+          break;
+        case "valid":
+          counts.valid++;
+          break;
+        case "done":
+          counts.valid++;
+          counts.files += outcome.files;
+          if (outcome.outcome === "unchanged") counts.unchanged++;
+          else counts.updated++;
+          if (outcome.outcome === "created") {
+            counts.created++;
+            uris.created.push(outcome.uri);
+          } else if (outcome.outcome === "updated") uris.updated.push(outcome.uri);
+          if (!outcome.recorded) {
+            await state!.recordCompleted({
+              key,
               line: row.line,
-              uri,
+              outcome: outcome.outcome,
+              uri: outcome.uri,
             });
-          } else if (!uri) {
-            uri = await mint();
-            counts.files += (await write(uri)).files;
-          } else {
-            try {
-              counts.files += (await write(uri)).files;
-            } catch (error) {
-              if (!isHeldByOtherTransaction(error)) throw error;
-              // An earlier run died with its transaction open on this path; the repository
-              // rolls that back on its timeout. Unless it was being committed (then the
-              // object appears in a moment), write the row at a new path.
-              await delay(LOCK_SETTLE_MS, context.signal);
-              if (!(await repo.exists(uri))) {
-                logger.info(
-                  "Row {line}: {uri} is held by an abandoned transaction; creating the object at a new path",
-                  { line: row.line, uri },
-                );
-                uri = await mint();
-                counts.files += (await write(uri)).files;
-              }
-            }
           }
-          counts.created++;
-          counts.updated++;
-          uris.created.push(uri);
-          await state.recordCompleted({ key, line: row.line, outcome: "created", uri });
-        }
-      } catch (error) {
-        if (context.signal.aborted) throw context.signal.reason;
-        const reason = reasonOf(error);
-        logger.warn("Import job {jobId}, line {line}: {reason}", {
-          jobId: context.jobId,
-          line: row.line,
-          reason,
-        });
-        counts.errors++;
-        errors.push({ line: report.line, reason });
-        await state.recordDropped({ key, line: row.line, reason });
+          break;
+        case "error":
+          counts.valid++;
+          counts.errors++;
+          errors.push({ line: outcome.report.line, reason: outcome.reason });
+          await state!.recordDropped({ key, line: row.line, reason: outcome.reason });
+          break;
       }
       yield { count: { ...counts } };
+      // Stopping: rows still in flight are rolled back or, if committed, found
+      // at their recorded paths by the next run; none is taken after this one.
+      context.signal.throwIfAborted();
     }
   } finally {
     await source?.close();

@@ -86,6 +86,8 @@ export class ImportJobState {
   readonly minted: Map<string, string>;
   /** This run's name (for its dropped-rows log). */
   readonly run: string;
+  /** Appends one after the other, so concurrent rows never interleave a line. */
+  #appends: Promise<void> = Promise.resolve();
 
   private constructor(
     dir: string,
@@ -142,18 +144,24 @@ export class ImportJobState {
 
   /** Records the path minted for a new object, before its transaction starts. */
   async recordMinted(key: string, uri: string): Promise<void> {
-    await appendLine(join(this.dir, "minted.jsonl"), { key, uri });
+    await this.#append("minted.jsonl", { key, uri });
     this.minted.set(key, uri);
   }
 
   /** Records a completed row. */
   async recordCompleted(row: CompletedRow): Promise<void> {
-    await appendLine(join(this.dir, "completed.jsonl"), row);
+    await this.#append("completed.jsonl", row);
     this.completed.set(row.key, row);
   }
 
   /** Records a row this run dropped (invalid or failed). */
   async recordDropped(row: DroppedRow): Promise<void> {
-    await appendLine(join(this.dir, `dropped-${this.run}.jsonl`), row);
+    await this.#append(`dropped-${this.run}.jsonl`, row);
+  }
+
+  #append(file: string, value: unknown): Promise<void> {
+    const next = this.#appends.then(() => appendLine(join(this.dir, file), value));
+    this.#appends = next.catch(() => {});
+    return next;
   }
 }
