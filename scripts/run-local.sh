@@ -15,5 +15,5 @@ for service in rabbitmq fedora; do
   bash scripts/testbed/"$service".sh install
   bash scripts/testbed.sh start "$service"
 done
-mkdir -p var/exports # COMMANDS.EXPORT.OUTPUT_ROOT of config.example.yml
+mkdir -p var/exports var/binaries # COMMANDS.EXPORT.OUTPUT_ROOT and IMPORT.BINARIES_ROOT of config.example.yml
 exec deno task start -c config.example.yml "$@"

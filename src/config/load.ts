@@ -79,7 +79,7 @@ const DAEMON_KEYS = [
 ];
 const HTTP_KEYS = ["HOST", "PORT"];
 const EXPORT_KEYS = ["SSH_PRIVATE_KEY", "OUTPUT_ROOT"];
-const IMPORT_KEYS = ["SSH_PRIVATE_KEY", "JOBS_DIR", "BINARIES_ROOT"];
+const IMPORT_KEYS = ["SSH_PRIVATE_KEY", "JOBS_DIR", "BINARIES_ROOT", "VOCABULARIES"];
 const COMMANDS_SCALAR_KEYS = ["SFTP_HOSTS", "KNOWN_HOSTS"];
 
 /**
@@ -442,11 +442,40 @@ function readCommands(
       sshPrivateKey: reader.path(imp, "SSH_PRIVATE_KEY"),
       jobsDir: reader.path(imp, "JOBS_DIR") ?? resolve(messageStoreDir, "jobs"),
       binariesRoot: reader.path(imp, "BINARIES_ROOT"),
+      vocabularies: readVocabularies(reader, imp),
     },
     sftpHosts: readSftpHosts(reader, section),
     knownHosts: reader.path(section, "KNOWN_HOSTS"),
     raw,
   };
+}
+
+/**
+ * `COMMANDS.IMPORT.VOCABULARIES`: per model, per field (name or header
+ * label), the URL or file of a controlled vocabulary; files resolved against
+ * the configuration file. Whether the fields exist is checked by the import
+ * command, which knows the models.
+ */
+function readVocabularies(
+  reader: ConfigReader,
+  importSection: ConfigMap,
+): Record<string, Record<string, string>> | undefined {
+  const section = reader.map(importSection, "VOCABULARIES");
+  if (!section) return undefined;
+  const out: Record<string, Record<string, string>> = {};
+  for (const model of Object.keys(section.entries)) {
+    const fields = reader.map(section, model, true);
+    out[model] = {};
+    for (const field of Object.keys(fields.entries)) {
+      const value = reader.string(fields, field, true, "give the URL or file of a vocabulary")
+        .trim();
+      if (value === "") {
+        reader.fail([...fields.path, field], 'expected the URL or file of a vocabulary, found ""');
+      }
+      out[model][field] = /^https?:\/\//i.test(value) ? value : reader.resolvePath(value);
+    }
+  }
+  return out;
 }
 
 function readSftpHosts(reader: ConfigReader, commands: ConfigMap): string[] | undefined {

@@ -75,7 +75,16 @@ export interface DaemonConfig {
 /** The `COMMANDS` section: per-command options keyed by upper-cased name. */
 export interface CommandsConfig {
   export: { sshPrivateKey?: string; outputRoot?: string };
-  import: { sshPrivateKey?: string; jobsDir: string; binariesRoot?: string };
+  import: {
+    sshPrivateKey?: string;
+    jobsDir: string;
+    binariesRoot?: string;
+    /**
+     * `VOCABULARIES`: model name → field name or header label → vocabulary
+     * URL or absolute file path.
+     */
+    vocabularies?: Record<string, Record<string, string>>;
+  };
   sftpHosts?: string[];
   knownHosts?: string;
   /** Every sub-section as written, for commands added later. */

@@ -1,9 +1,10 @@
 /**
  * The permission set a configuration needs (SPEC §8): network access to the
- * broker, the repository, the SFTP hosts and the HTTP listener; reading and
- * writing of the message store, job, log, temporary and export directories;
- * reading of the configuration file, the binaries root and key files; and the
- * environment variables the configuration refers to.
+ * broker, the repository, the SFTP hosts, the HTTP listener and the hosts of
+ * vocabulary URLs; reading and writing of the message store, job, log,
+ * temporary and export directories; reading of the configuration file, the
+ * binaries root, key files and vocabulary files; and the environment
+ * variables the configuration refers to.
  *
  * Where the configuration leaves something open (no `SFTP_HOSTS`, no
  * `OUTPUT_ROOT`, no `BINARIES_ROOT`), that permission cannot be limited; the
@@ -75,6 +76,11 @@ export function permissionsFor(config: Config, options: PermissionOptions = {}):
     const { host, port } = config.daemon.http;
     net.push(port === 0 ? bracket(host) : `${bracket(host)}:${port}`);
   }
+  const vocabularies = Object.values(config.commands.import.vocabularies ?? {})
+    .flatMap((fields) => Object.values(fields));
+  const vocabularyUrls = vocabularies.filter((source) => /^https?:\/\//i.test(source));
+  const vocabularyFiles = vocabularies.filter((source) => !/^https?:\/\//i.test(source));
+  for (const url of vocabularyUrls) net.push(urlHost(url));
   if (config.commands.sftpHosts === undefined) {
     net = "all";
     unscoped.push(
@@ -95,6 +101,7 @@ export function permissionsFor(config: Config, options: PermissionOptions = {}):
     config.commands.export.sshPrivateKey,
     config.commands.import.sshPrivateKey,
     config.commands.knownHosts,
+    ...vocabularyFiles,
   ];
   const writable = [
     config.broker.messageStoreDir,
@@ -105,7 +112,7 @@ export function permissionsFor(config: Config, options: PermissionOptions = {}):
 
   const outputRoot = config.commands.export.outputRoot;
   const binariesRoot = config.commands.import.binariesRoot;
-  let write: Allowed = tidy([...writable, outputRoot]);
+  let write: Allowed = tidyPaths([...writable, outputRoot]);
   if (outputRoot === undefined) {
     write = "all";
     unscoped.push(
@@ -113,7 +120,13 @@ export function permissionsFor(config: Config, options: PermissionOptions = {}):
         "written anywhere; set it to limit it",
     );
   }
-  let read: Allowed = tidy([config.file, ...writable, ...keyFiles, outputRoot, binariesRoot]);
+  let read: Allowed = tidyPaths([
+    config.file,
+    ...writable,
+    ...keyFiles,
+    outputRoot,
+    binariesRoot,
+  ]);
   if (binariesRoot === undefined) {
     read = "all";
     unscoped.push(
@@ -193,6 +206,14 @@ function tidy(values: readonly (string | undefined)[]): string[] {
   const present: string[] = [];
   for (const value of values) if (value) present.push(value);
   return [...new Set(present)];
+}
+
+/** Like {@linkcode tidy}, and without paths that a directory in the list already covers. */
+function tidyPaths(values: readonly (string | undefined)[]): string[] {
+  const paths = tidy(values);
+  const covers = (dir: string, path: string) =>
+    path !== dir && path.startsWith(dir.endsWith("/") ? dir : `${dir}/`);
+  return paths.filter((path) => !paths.some((other) => covers(other, path)));
 }
 
 function defaultTempDir(): string {

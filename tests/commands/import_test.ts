@@ -541,14 +541,13 @@ Deno.test("controlled vocabularies from the configuration: a local Turtle file a
       `<http://rightsstatements.org/vocab/InC/1.0/> a <http://www.w3.org/2004/02/skos/core#Concept> .`,
     );
     await withBed(async (bed) => {
-      bed.config.file = join(dir, "plastrond.yml");
       const vocabularies = {
         Item: {
-          rights: "rights.ttl",
+          rights: join(dir, "rights.ttl"),
           "Object Type": `http://127.0.0.1:${server.addr.port}/types-${crypto.randomUUID()}.ttl`,
         },
       };
-      bed.config.commands.raw = { IMPORT: { VOCABULARIES: vocabularies } };
+      bed.config.commands.import = { ...bed.config.commands.import, vocabularies };
       const args = {
         model: "Item",
         "validate-only": true,
@@ -575,7 +574,10 @@ Deno.test("controlled vocabularies from the configuration: a local Turtle file a
         );
       }
       assertEquals(fetched, 1, "the URL vocabulary was fetched once for both jobs");
-      bed.config.commands.raw = { IMPORT: { VOCABULARIES: { Item: { colour: "x.ttl" } } } };
+      bed.config.commands.import = {
+        ...bed.config.commands.import,
+        vocabularies: { Item: { colour: join(dir, "x.ttl") } },
+      };
       const refused = await runImportJob(bed, await read("import/items-basic.csv"), args);
       assertEquals(refused.result.status, "Failed");
       assert(refused.result.error?.includes("COMMANDS.IMPORT.VOCABULARIES.Item.colour"));

@@ -118,7 +118,8 @@ Deno.test("every key the example documents is one the loader knows", async () =>
   // result must load without any unknown-key warning.
   const text = await Deno.readTextFile(EXAMPLE);
   const uncommented = text.replace(/^( *)# ( *)([A-Z_]+:.*)$/gm, "$1$2$3")
-    .replace(/^( *)# ( +)(- .*)$/gm, "$1$2$3");
+    .replace(/^( *)# ( +)(- .*)$/gm, "$1$2$3")
+    .replace(/^( *)# ( +)(Item:|rights: .*|Object Type: .*)$/gm, "$1$2$3");
   await withDir(async (dir) => {
     const path = await writeConfig(dir, uncommented);
     const config = await loadConfig(path, {
@@ -132,7 +133,13 @@ Deno.test("every key the example documents is one the loader knows", async () =>
     assertEquals(config.broker.caCert, join(dir, "certs/broker-ca.pem"));
     assertEquals(config.broker.destinations.jobProgress, "/topic/plastron.jobs.progress");
     assertEquals(config.commands.export.outputRoot, join(dir, "var/exports"));
-    assertEquals(config.commands.import.binariesRoot, "/srv/plastron/binaries");
+    assertEquals(config.commands.import.binariesRoot, join(dir, "var/binaries"));
+    assertEquals(config.commands.import.vocabularies, {
+      Item: {
+        rights: "https://vocab.lib.umd.edu/rightsStatement.ttl",
+        "Object Type": join(dir, "vocab/dcmitype.ttl"),
+      },
+    });
     assertEquals(config.commands.sftpHosts, ["sftp.example.edu", "127.0.0.1:22222"]);
     assertEquals(config.commands.knownHosts, join(dir, "keys/known_hosts"));
     assertEquals(config.daemon.commands, ["echo", "export", "import"]);
@@ -278,6 +285,18 @@ Deno.test("wrong types name the dotted key, what was expected and what was found
     ],
     ["DAEMON.MAX_CONCURRENT_JOBS", 0, "DAEMON.MAX_CONCURRENT_JOBS", /at least 1, found 0/],
     ["DAEMON.HTTP.PORT", 70000, "DAEMON.HTTP.PORT", /between 0 and 65535, found 70000/],
+    [
+      "COMMANDS.IMPORT.VOCABULARIES",
+      { Item: "rights.ttl" },
+      "COMMANDS.IMPORT.VOCABULARIES.Item",
+      /expected a map .*found a string/,
+    ],
+    [
+      "COMMANDS.IMPORT.VOCABULARIES",
+      { Item: { rights: ["a.ttl"] } },
+      "COMMANDS.IMPORT.VOCABULARIES.Item.rights",
+      /expected a string, found a list/,
+    ],
     ["DAEMON.HTTP", { HOST: "127.0.0.1" }, "DAEMON.HTTP.PORT", /missing key/],
     [
       "DAEMON.COMMANDS",

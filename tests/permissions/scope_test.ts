@@ -171,3 +171,40 @@ Deno.test("`plastrond permissions` fails with 1 on a bad configuration and 2 on 
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("vocabulary files are readable and vocabulary hosts reachable; nested paths are listed once", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "plastrond-perm-" });
+  try {
+    const tree = scopedTree();
+    const commands = tree.COMMANDS as Record<string, Record<string, unknown>>;
+    commands.IMPORT = {
+      JOBS_DIR: "msg/jobs", // inside the message store: covered by it
+      BINARIES_ROOT: "/srv/binaries",
+      VOCABULARIES: {
+        Item: { rights: "vocab/rights.ttl", "Object Type": "https://vocab.example.edu/types.ttl" },
+        Letter: { rights: "http://vocab.example.org:8081/rights.ttl" },
+      },
+    };
+    const path = await writeConfig(dir, tree);
+    const config = await loadConfig(path, { FEDORA_PASSWORD: "secret", BROKER_LOGIN: "me" });
+    assertEquals(config.warnings, []);
+    assertEquals(config.commands.import.vocabularies, {
+      Item: {
+        rights: join(dir, "vocab/rights.ttl"),
+        "Object Type": "https://vocab.example.edu/types.ttl",
+      },
+      Letter: { rights: "http://vocab.example.org:8081/rights.ttl" },
+    });
+    const set = permissionsFor(config, { tempDir: "/var/tmp" });
+    assert(set.net !== "all" && set.read !== "all" && set.write !== "all");
+    assert(set.net.includes("vocab.example.edu:443"), set.net.join(" "));
+    assert(set.net.includes("vocab.example.org:8081"), set.net.join(" "));
+    assert(set.read.includes(join(dir, "vocab/rights.ttl")), set.read.join(" "));
+    const store = join(dir, "msg");
+    assert(set.write.includes(store));
+    assert(!set.write.includes(join(store, "jobs")), `jobs is under the store: ${set.write}`);
+    assert(!set.read.includes(join(store, "jobs")), `jobs is under the store: ${set.read}`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

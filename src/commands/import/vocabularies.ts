@@ -15,42 +15,32 @@
  *
  * @module
  */
-import { dirname, resolve } from "node:path";
 import type { Config } from "../../config/types.ts";
 import type { ContentModel, FieldDefinition } from "../../models/types.ts";
 import { type Vocabulary, VocabularyCache } from "../../models/vocabulary.ts";
 
 const CACHE = new VocabularyCache();
 
-function asRecord(value: unknown): Record<string, unknown> | undefined {
-  return value !== null && typeof value === "object" && !Array.isArray(value)
-    ? value as Record<string, unknown>
-    : undefined;
-}
-
 /**
  * `model` with the vocabularies the configuration names for it; unknown
  * field names are errors (a misspelt key would silently check nothing).
  */
 export function withConfiguredVocabularies(model: ContentModel, config: Config): ContentModel {
-  const perModel = asRecord(
-    asRecord(asRecord(config.commands.raw["IMPORT"])?.["VOCABULARIES"])?.[model.name],
-  );
+  const perModel = config.commands.import.vocabularies?.[model.name];
   if (!perModel) return model;
   const fields = [...model.fields] as FieldDefinition[];
-  for (const [key, value] of Object.entries(perModel)) {
+  for (const [key, source] of Object.entries(perModel)) {
     const index = fields.findIndex((f) => f.name === key || f.label === key);
     const field = fields[index];
-    if (!field || field.kind === "embedded" || typeof value !== "string" || value.trim() === "") {
+    if (!field || field.kind === "embedded") {
       throw new Error(
         `COMMANDS.IMPORT.VOCABULARIES.${model.name}.${key}: ` +
           (!field
             ? `the ${model.name} model has no such field`
-            : "expected the URL or file of a vocabulary") +
+            : "an embedded field cannot take a vocabulary") +
           "; fix the configuration",
       );
     }
-    const source = /^https?:\/\//.test(value) ? value : resolve(dirname(config.file), value);
     fields[index] = { ...field, vocabulary: source };
   }
   return { ...model, fields };
