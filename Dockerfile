@@ -15,21 +15,24 @@
 #
 # Volumes: /var/lib/plastrond/{msg,jobs,log,exports,binaries}. Health: the
 # configuration must enable DAEMON.HTTP on 127.0.0.1:9400 (HEALTH_PORT).
+#
+# The build stage needs the npm registry (dependencies) and dl.deno.land
+# (deno compile fetches the `denort` runtime of the same Deno version).
 
 ARG DENO_VERSION=2.9.6
 
 FROM denoland/deno:debian-${DENO_VERSION} AS build
 ARG PLASTROND_CONFIG=docker/plastrond.yml
 WORKDIR /src
-COPY deno.json deno.lock* ./
+SHELL ["/bin/bash", "-o", "pipefail", "-c"]
+# Dependencies first (a layer that survives source changes), exactly as locked.
+COPY deno.json deno.lock ./
+RUN deno install --frozen
 COPY main.ts ./
 COPY src ./src
 COPY scripts/compile.sh ./scripts/compile.sh
 COPY ${PLASTROND_CONFIG} /etc/plastrond.yml
-SHELL ["/bin/bash", "-o", "pipefail", "-c"]
-RUN if [ -f deno.lock ]; then deno install --frozen --entrypoint main.ts; \
-    else deno install --entrypoint main.ts; fi \
- && deno check main.ts
+RUN deno check --frozen main.ts
 RUN placeholders=(); \
     for name in $(grep -o '\${[A-Za-z_][A-Za-z0-9_]*}' /etc/plastrond.yml | tr -d '${}' | sort -u); do \
       placeholders+=("$name=build-placeholder"); \

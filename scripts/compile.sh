@@ -32,6 +32,9 @@ if [[ " ${flags[*]} " == *" !failed "* ]]; then
 fi
 if [[ -z "${DENORT_BIN:-}" ]]; then
   echo "compile: DENORT_BIN is not set; deno compile will download its runtime from dl.deno.land" >&2
+elif [[ ! -f "$DENORT_BIN" || ! -x "$DENORT_BIN" ]]; then
+  echo "compile: DENORT_BIN=$DENORT_BIN is not an executable file; point it at the denort binary of Deno $(deno --version | head -n 1 | cut -d' ' -f2)" >&2
+  exit 1
 fi
 mkdir -p "$(dirname "$output")"
 echo "compile: deno compile --no-prompt ${flags[*]} --output $output main.ts" >&2
