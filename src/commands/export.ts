@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { getLogger } from "@logtape/logtape";
 import { BagWriter } from "../bagit/bag.ts";
 import { BadRequestError } from "../errors.ts";
+import { outsideRepositoryReason } from "../models/validate.ts";
 import { RepositoryClient } from "../repository/client.ts";
 import { openExportDestination } from "../transfer/open_destination.ts";
 import { isSftpUri, redactSftpUri } from "../transfer/sftp.ts";
@@ -310,14 +311,14 @@ async function fetchObject(
   },
 ): Promise<ReadyObject> {
   const { options, metadata, workDir, signal, pacer } = job;
-  let parsed: URL;
-  try {
-    parsed = new URL(uri);
-  } catch {
+  if (!URL.canParse(uri)) {
     throw new Error("not a URI; each line of the body must be a repository URI");
   }
-  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
-    throw new Error("not an http(s) URI of the repository");
+  const outside = outsideRepositoryReason(uri, repo.endpoint);
+  if (outside) {
+    throw new Error(
+      `not in this repository: the URI ${outside}; only the repository's own objects are exported`,
+    );
   }
   const structure = await readObjectStructure(repo, reader, uri, signal);
   const wanted = (f: FileInfo) =>

@@ -19,7 +19,7 @@ import { expandCurie } from "../models/prefixes.ts";
 import { getModel, modelNames } from "../models/registry.ts";
 import type { ContentModel } from "../models/types.ts";
 import type { Vocabulary } from "../models/vocabulary.ts";
-import { isAbsoluteIri } from "../models/validate.ts";
+import { isAbsoluteIri, outsideRepositoryReason, type RuleOutcome } from "../models/validate.ts";
 import { RepositoryClient } from "../repository/client.ts";
 import { RepositoryError } from "../repository/errors.ts";
 import type { BinarySource } from "../transfer/binary_source.ts";
@@ -136,6 +136,15 @@ function reasonOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/**
+ * The failure of a row whose `URI` is not in the repository (not under
+ * `REST_ENDPOINT`; the offending URI is the rule's argument): such a URI is
+ * never requested, since the repository's credentials go with every request.
+ */
+function repositoryUriFailures(uri: string, endpoint: string): RuleOutcome[] {
+  return outsideRepositoryReason(uri, endpoint) ? [["URI", "failed", "in_repository", uri]] : [];
+}
+
 /** At most this many rows of one job are in flight, whatever `DAEMON.JOB_WORKERS` says. */
 const MAX_ROW_WORKERS = 16;
 
@@ -143,6 +152,32 @@ const MAX_ROW_WORKERS = 16;
 interface KeyedRow {
   row: ParsedRow;
   key: string;
+}
+
+/**
+ * The data rows to process, in order (at most `limit`), each with its
+ * identity for resume (see {@linkcode rowKey}).
+ */
+async function* keyedRows(
+  rows: AsyncIterable<ParsedRow>,
+  model: ContentModel,
+  limit: number | undefined,
+  signal: AbortSignal,
+): AsyncGenerator<KeyedRow, void, void> {
+  const occurrences = new Map<string, number>();
+  let position = 0;
+  for await (const row of rows) {
+    if (limit !== undefined && position >= limit) return;
+    signal.throwIfAborted();
+    position++;
+    const identifiers = model.identifierField
+      ? row.values.fields[model.identifierField]?.map((v) => v.value)
+      : undefined;
+    const idText = JSON.stringify(identifiers ?? []);
+    const occurrence = occurrences.get(idText) ?? 0;
+    occurrences.set(idText, occurrence + 1);
+    yield { row, key: rowKey(identifiers, position, occurrence) };
+  }
 }
 
 /** What became of one row; taken in row order by the job. */
@@ -180,11 +215,11 @@ interface RowJob {
  */
 async function processRow(job: RowJob, { row, key }: KeyedRow): Promise<ProcessedRow> {
   const { context, model, options, source, repo, state } = job;
-  const fileCheck = row.uri
-    ? []
+  const extraFailed = row.uri
+    ? repositoryUriFailures(row.uri, context.config.repository.restEndpoint)
     : await missingFileFailures(row, source && ((p) => source.exists(p)));
   const report = validateRow(model, row, {
-    extraFailed: fileCheck,
+    extraFailed,
     vocabularies: job.vocabularies,
   });
   if (!report.is_valid) {
@@ -413,23 +448,6 @@ export async function* runImport(
       await repo.ensureContainer(container);
     }
 
-    const occurrences = new Map<string, number>();
-    let position = 0;
-    /** The rows to process, in order, each with its identity for resume. */
-    async function* keyedRows(): AsyncGenerator<KeyedRow, void, void> {
-      for await (const row of rows) {
-        if (options.limit !== undefined && position >= options.limit) return;
-        context.signal.throwIfAborted();
-        position++;
-        const identifiers = model.identifierField
-          ? row.values.fields[model.identifierField]?.map((v) => v.value)
-          : undefined;
-        const idText = JSON.stringify(identifiers ?? []);
-        const occurrence = occurrences.get(idText) ?? 0;
-        occurrences.set(idText, occurrence + 1);
-        yield { row, key: rowKey(identifiers, position, occurrence) };
-      }
-    }
     const job: RowJob = {
       context,
       dependencies,
@@ -445,7 +463,13 @@ export async function* runImport(
     // Rows are processed by a bounded pool; their outcomes are taken in row
     // order, so counts, reports, URIs and the job state's logs are the same
     // whatever the pool size.
-    for await (const outcome of orderedPool(keyedRows(), workers, (r) => processRow(job, r))) {
+    for await (
+      const outcome of orderedPool(
+        keyedRows(rows, model, options.limit, context.signal),
+        workers,
+        (r) => processRow(job, r),
+      )
+    ) {
       const { row, key } = outcome;
       counts.rows++;
       validation.push(outcome.report);

@@ -54,6 +54,41 @@ export function isAbsoluteIri(value: string): boolean {
 }
 
 /**
+ * Why `uri` is not a resource of the repository whose REST root is
+ * `endpoint` (`REPOSITORY.REST_ENDPOINT`), or `undefined` when it is one.
+ * The repository's credentials go with every request, so a job may only make
+ * the daemon ask for URIs under the endpoint: same scheme, host and port, a
+ * path at or below the endpoint's (after `.`/`..` are resolved, as `fetch`
+ * resolves them), no user name or password.
+ *
+ * @example
+ * ```ts
+ * const rest = "http://localhost:8080/fcrepo/rest";
+ * outsideRepositoryReason(`${rest}/a/b`, rest); // undefined
+ * outsideRepositoryReason("http://elsewhere.example/a", rest); // "is not under REST_ENDPOINT …"
+ * outsideRepositoryReason(`${rest}/../admin`, rest); // "is not under REST_ENDPOINT …"
+ * ```
+ */
+export function outsideRepositoryReason(uri: string, endpoint: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(uri);
+  } catch {
+    return "is not a URI";
+  }
+  const root = new URL(endpoint);
+  const rootPath = root.pathname.replace(/\/+$/, "");
+  const under = url.pathname === rootPath || url.pathname.startsWith(`${rootPath}/`);
+  if (url.username !== "" || url.password !== "") {
+    return "carries a user name or password; give the repository URI without them";
+  }
+  if (url.protocol !== root.protocol || url.host !== root.host || !under) {
+    return `is not under REST_ENDPOINT ${root.origin}${rootPath}`;
+  }
+  return undefined;
+}
+
+/**
  * Validates `record` against `model`; every rule of every field is checked,
  * so one pass reports every problem.
  *

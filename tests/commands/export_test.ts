@@ -415,3 +415,70 @@ Deno.test("output-dest with .. or outside OUTPUT_ROOT is refused before anything
     }
   });
 });
+
+/** A local HTTP server that records every request it gets (it must get none). */
+function requestSpy() {
+  const requests: string[] = [];
+  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (request) => {
+    requests.push(`${request.method} ${request.url}`);
+    return new Response("", { status: 404 });
+  });
+  return { requests, base: `http://127.0.0.1:${server.addr.port}`, close: () => server.shutdown() };
+}
+
+Deno.test("URIs outside REST_ENDPOINT, and links of an object that leave it, are refused and never requested", async () => {
+  const { items } = await objects();
+  const spy = requestSpy();
+  try {
+    const endpoint = testbedEnv("PLASTROND_TEST_FEDORA").replace(/\/+$/, "");
+    const { host, pathname } = new URL(endpoint);
+    const { namedNode, quad } = DataFactory;
+    const repo = await RepositoryClient.create(testConfig().repository);
+    let linksFile: string;
+    let linksPages: string;
+    try {
+      // objects of the repository whose file / first proxy point at the spy
+      linksFile = await repo.createContainer({
+        graph: [
+          quad(namedNode(""), namedNode(PREFIXES.pcdm + "hasFile"), namedNode(`${spy.base}/f`)),
+        ],
+      });
+      linksPages = await repo.createContainer({
+        graph: [
+          quad(namedNode(""), namedNode(PREFIXES.iana + "first"), namedNode(`${spy.base}/x`)),
+        ],
+      });
+    } finally {
+      repo.close();
+    }
+    const foreign = [
+      `${spy.base}${pathname}/${folderOf(items[0].uri)}`,
+      `${endpoint}/../../outside`,
+      `${endpoint}-other/object`,
+      `http://fedoraAdmin:secret@${host}${pathname}/object`,
+      `https://${host}${pathname}/object`,
+    ];
+    await withOutputRoot(async (root, config) => {
+      const run = await runCommand(exportCommand, config, {
+        "output-dest": "foreign.zip",
+        "export-binaries": true,
+      }, [items[0].uri, ...foreign, linksFile, linksPages].join("\n"));
+      assertEquals([run.result.status, run.result.state], ["Done", "partial_export"]);
+      assertEquals(run.result.body.count, { total: 8, exported: 1, errors: 7 });
+      const errors = run.result.body.errors as { uri: string; reason: string }[];
+      assertEquals(errors.map((e) => e.uri), [...foreign, linksFile, linksPages]);
+      for (const { uri, reason } of errors.slice(0, foreign.length)) {
+        assertMatch(reason, /^not in this repository: /, uri);
+      }
+      assertMatch(errors[5].reason, new RegExp(`file ${spy.base}/f is not in this repository`));
+      assertMatch(
+        errors[6].reason,
+        new RegExp(`ORE proxy ${spy.base}/x is not in this repository`),
+      );
+      await checkBag(join(root, "foreign.zip"), "foreign");
+    });
+    assertEquals(spy.requests, [], "the spy got no request (so no credentials)");
+  } finally {
+    await spy.close();
+  }
+});

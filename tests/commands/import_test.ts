@@ -724,3 +724,55 @@ Deno.test("a pool of 4 rows gives the same counts, reports, URI order, job logs 
   assertEquals(one.identifiers, ["doc-001", "doc-002", "doc-003", "doc-004", "doc-005"]);
   assertEquals(four, one);
 });
+
+/** A minimal valid Item row (Identifier, Object Type, Rights Statement, Title). */
+const MINIMAL_HEADER = "Identifier,Object Type,Rights Statement,Title";
+const minimalRow = (id: string, title: string) =>
+  `${id},http://purl.org/dc/dcmitype/Image,http://rightsstatements.org/vocab/UND/1.0/,${title}`;
+
+Deno.test("a row whose URI is not under REST_ENDPOINT is invalid (URI in_repository) and never requested", async () => {
+  const requests: string[] = [];
+  const spy = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen() {} }, (request) => {
+    requests.push(`${request.method} ${request.url}`);
+    return new Response("", { status: 404 });
+  });
+  try {
+    await withBed(async (bed) => {
+      const first = await runImportJob(bed, `${MINIMAL_HEADER}\n${minimalRow("own-1", "Own")}\n`, {
+        model: "Item",
+      });
+      const [own] = created(first);
+      const endpoint = bed.repo.endpoint;
+      const { host, pathname } = new URL(endpoint);
+      const foreign = [
+        `http://127.0.0.1:${spy.addr.port}${pathname}/object`,
+        `${endpoint}/../../outside`,
+        `${endpoint}-other/object`,
+        `http://fedoraAdmin:secret@${host}${pathname}/object`,
+      ];
+      const csv = [
+        `URI,${MINIMAL_HEADER}`,
+        `${own},${minimalRow("own-1", '"Own, revised"')}`,
+        ...foreign.map((uri, i) => `${uri},${minimalRow(`foreign-${i}`, "Foreign")}`),
+      ].join("\n") + "\n";
+      for (const validateOnly of [true, false]) {
+        const run = await runImportJob(bed, csv, { model: "Item", "validate-only": validateOnly });
+        const validation = run.result.body.validation as { line: string; failed: unknown[][] }[];
+        assertEquals(
+          validation.map((r) => r.failed.map((f) => `${f[0]}:${f[2]}:${f[3]}`)),
+          [[], ...foreign.map((uri) => [`URI:in_repository:${uri}`])],
+        );
+        assertEquals(run.count.invalid, 4);
+        assertEquals(run.count.updated, validateOnly ? 0 : 1, errorsOf(run));
+      }
+      assertEquals(await objectsIn(bed), [own]);
+      assertEquals(
+        (await recordOf(bed.repo, ITEM, own)).fields.title?.map((v) => v.value),
+        ["Own, revised"],
+      );
+    });
+    assertEquals(requests, [], "the spy got no request (so no credentials)");
+  } finally {
+    await spy.shutdown();
+  }
+});

@@ -3,7 +3,7 @@ import { ISSUE } from "../../src/models/issue.ts";
 import { ITEM } from "../../src/models/item.ts";
 import { EDTF_DATATYPE } from "../../src/models/prefixes.ts";
 import type { ContentModel } from "../../src/models/types.ts";
-import { isEdtf, validateRecord } from "../../src/models/validate.ts";
+import { isEdtf, outsideRepositoryReason, validateRecord } from "../../src/models/validate.ts";
 import type { RecordValues } from "../../src/models/values.ts";
 import { VocabularyCache } from "../../src/models/vocabulary.ts";
 
@@ -162,3 +162,24 @@ async function assertRejects(fn: () => Promise<unknown>, pattern: RegExp) {
   }
   throw new Error("expected a rejection");
 }
+
+Deno.test("outsideRepositoryReason: only URIs under REST_ENDPOINT are the repository's", () => {
+  const rest = "http://repo.example:8080/fcrepo/rest/";
+  for (const inside of [`${rest}a/b`, "http://REPO.example:8080/fcrepo/rest", `${rest}a/../b`]) {
+    assertEquals(outsideRepositoryReason(inside, rest), undefined, inside);
+  }
+  for (
+    const outside of [
+      "http://elsewhere.example/fcrepo/rest/a",
+      "http://repo.example:8081/fcrepo/rest/a",
+      "https://repo.example:8080/fcrepo/rest/a",
+      "http://repo.example:8080/fcrepo/restore/a",
+      `${rest}../admin`,
+      `${rest}%2e%2e/admin`,
+      "http://u:p@repo.example:8080/fcrepo/rest/a",
+      "not a uri",
+    ]
+  ) {
+    assert(outsideRepositoryReason(outside, rest), outside);
+  }
+});

@@ -6,6 +6,7 @@
  * @module
  */
 import type { Quad } from "n3";
+import { outsideRepositoryReason } from "../../models/validate.ts";
 import { PREFIXES } from "../../rdf/namespaces.ts";
 import type { RepositoryClient, ResourceDescription } from "../../repository/client.ts";
 import { type BinaryReader, parseStoredDigest, type StoredDigest } from "./binary_reader.ts";
@@ -84,6 +85,24 @@ function literalOf(
 }
 
 /**
+ * `link` (what `uri` points at as its `role`), checked to be in the
+ * repository before it is requested: the repository's credentials go with
+ * every request, so a triple pointing elsewhere is never followed.
+ *
+ * @throws {Error} naming the link when it leaves the repository.
+ */
+function followable(repo: RepositoryClient, uri: string, role: string, link: string): string {
+  const outside = outsideRepositoryReason(link, repo.endpoint);
+  if (outside) {
+    throw new Error(
+      `its ${role} ${link} is not in this repository (the URI ${outside}); ` +
+        `fix the link on ${uri} in the repository`,
+    );
+  }
+  return link;
+}
+
+/**
  * Read the structure of the object at `uri`.
  *
  * @throws the repository client's errors (`NotFoundError`, `GoneError`, …) unchanged.
@@ -102,7 +121,7 @@ export async function readObjectStructure(
   const pages: PageInfo[] = [];
   for (const pageUri of pageUris) {
     signal?.throwIfAborted();
-    const page = await repo.getGraph(pageUri);
+    const page = await repo.getGraph(followable(repo, uri, "page", pageUri));
     pages.push({
       uri: pageUri,
       label: literalOf(page.graph, pageUri, [
@@ -132,7 +151,7 @@ async function orderedPages(
   while (proxy && !seen.has(proxy)) {
     signal?.throwIfAborted();
     seen.add(proxy);
-    const resource = await repo.getGraph(proxy);
+    const resource = await repo.getGraph(followable(repo, uri, "ORE proxy", proxy));
     proxyGraph.push(...resource.graph);
     const page = objectsOf(resource.graph, proxy, ORE_PROXY_FOR)[0];
     if (page && !pages.includes(page)) pages.push(page);
@@ -143,6 +162,8 @@ async function orderedPages(
   if (members.length === 0) return [];
   const withOrder: { uri: string; seq: number }[] = [];
   for (const member of members) {
+    // a member elsewhere is not one of this object's pages
+    if (outsideRepositoryReason(member, repo.endpoint)) continue;
     const resource = await repo.getGraph(member);
     const isPage = objectsOf(resource.graph, member, RDF_TYPE).includes(FABIO_PAGE) ||
       objectsOf(resource.graph, member, PCDM_MEMBER_OF).includes(uri);
@@ -170,9 +191,11 @@ async function filesOf(
   for (const fileUri of uris) {
     signal?.throwIfAborted();
     // HEAD first: a GET of a binary would start downloading it.
-    const head = await binaries.head(fileUri);
+    const head = await binaries.head(followable(repo, uri, "file", fileUri));
     if (!head.isBinary) continue;
-    const graph = head.describedBy ? (await repo.getGraph(head.describedBy)).graph : [];
+    const graph = head.describedBy
+      ? (await repo.getGraph(followable(repo, fileUri, "description", head.describedBy))).graph
+      : [];
     const filename = literalOf(graph, fileUri, [EBUCORE_FILENAME]) ??
       decodeURIComponent(fileUri.split("/").pop() ?? "file");
     const mime = literalOf(graph, fileUri, [EBUCORE_MIME]) ?? head.contentType ??
