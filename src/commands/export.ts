@@ -150,7 +150,8 @@ export const exportCommand: Command = {
     const reader = await BinaryReader.create(context.config.repository, { onBehalfOf });
     const stop = new AbortController();
     const signal = AbortSignal.any([context.signal, stop.signal]);
-    const tasks: Promise<ReadyObject>[] = [];
+    /** Objects being fetched, by index; each is dropped once written (memory stays flat). */
+    const inFlight = new Map<number, Promise<ReadyObject>>();
     const pacer = new MemoryPacer();
     try {
       const bag = new BagWriter(destination.writable, {
@@ -183,14 +184,16 @@ export const exportCommand: Command = {
           pacer,
         });
         task.catch(() => {}); // handled when its turn comes
-        tasks[index] = task;
+        inFlight.set(index, task);
       };
       for (let k = 0; k < workers; k++) startNext();
 
       for (let index = 0; index < uris.length; index++) {
         let ready: ReadyObject | undefined;
+        const task = inFlight.get(index)!;
+        inFlight.delete(index);
         try {
-          ready = await tasks[index];
+          ready = await task;
         } catch (error) {
           context.signal.throwIfAborted();
           errors.push({ uri: uris[index], reason: reasonOf(error) });
@@ -287,7 +290,7 @@ export const exportCommand: Command = {
       throw error;
     } finally {
       stop.abort(new Error("export finished"));
-      await Promise.allSettled(tasks);
+      await Promise.allSettled(inFlight.values());
       repo.close();
       reader.close();
       await Deno.remove(workDir, { recursive: true }).catch(() => {});

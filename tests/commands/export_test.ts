@@ -482,3 +482,64 @@ Deno.test("URIs outside REST_ENDPOINT, and links of an object that leave it, are
     await spy.close();
   }
 });
+
+Deno.test("memory stays flat however many objects: each fetched object is dropped once it is written", async () => {
+  // 24 objects of 2 MiB each in memory (a description of a million two-byte characters):
+  // kept until the end they would add 36 MiB to the heap between the 6th and the last object
+  const { namedNode, literal, quad } = DataFactory;
+  const description = "ā".repeat(1_000_000);
+  const repo = await RepositoryClient.create(testConfig().repository);
+  const uris: string[] = [];
+  try {
+    const container = await repo.createContainer({ parent: repo.endpoint });
+    for (let i = 0; i < 24; i++) {
+      uris.push(
+        await repo.createContainer({
+          parent: container,
+          graph: [
+            quad(namedNode(""), namedNode(PREFIXES.dcterms + "title"), literal(`Large ${i}`)),
+            quad(namedNode(""), namedNode(PREFIXES.dcterms + "description"), literal(description)),
+          ],
+        }),
+      );
+    }
+  } finally {
+    repo.close();
+  }
+  await withOutputRoot(async (root, config) => {
+    const probe = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-A",
+        "--v8-flags=--expose-gc",
+        new URL("./_export_memory_probe.ts", import.meta.url).pathname,
+      ],
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const writer = probe.stdin.getWriter();
+    await writer.write(new TextEncoder().encode(JSON.stringify({
+      config: { ...config, daemon: { ...config.daemon, jobWorkers: 2 } },
+      args: { format: "text/turtle", "output-dest": "large.zip", "export-binaries": false },
+      body: uris.join("\n"),
+    })));
+    await writer.close();
+    const out = await probe.output();
+    const stderr = new TextDecoder().decode(out.stderr);
+    assertEquals(out.code, 0, stderr);
+    const { heap, result } = JSON.parse(new TextDecoder().decode(out.stdout)) as {
+      heap: number[];
+      result: { status: string; body: { count: unknown } };
+    };
+    assertEquals(result.status, "Done", JSON.stringify(result));
+    assertEquals(result.body.count, { total: 24, exported: 24, errors: 0 });
+    assertEquals(heap.length, 24);
+    const growth = (heap[23] - heap[5]) / 2 ** 20;
+    assert(
+      growth < 12,
+      `the heap grew by ${growth.toFixed(1)} MiB from the 6th to the 24th object`,
+    );
+    await checkBag(join(root, "large.zip"), "large");
+  });
+});
