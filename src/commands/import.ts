@@ -145,6 +145,19 @@ function repositoryUriFailures(uri: string, endpoint: string): RuleOutcome[] {
   return outsideRepositoryReason(uri, endpoint) ? [["URI", "failed", "in_repository", uri]] : [];
 }
 
+/**
+ * A progress report (SPEC §3): the counts, `import_in_progress` or
+ * `validate_in_progress`, and the integer percentage of rows done (every
+ * row read is updated, unchanged, failed or invalid, or validated).
+ */
+function importProgress(counts: ImportCounts, validateOnly: boolean): Progress {
+  return {
+    count: { ...counts },
+    state: validateOnly ? "validate_in_progress" : "import_in_progress",
+    progress: counts.total > 0 ? Math.min(100, Math.floor((counts.rows / counts.total) * 100)) : 0,
+  };
+}
+
 /** At most this many rows of one job are in flight, whatever `DAEMON.JOB_WORKERS` says. */
 const MAX_ROW_WORKERS = 16;
 
@@ -428,7 +441,7 @@ export async function* runImport(
     };
   }
   counts.total = await countRows(csv, options.limit);
-  yield { count: { ...counts } };
+  yield importProgress(counts, validateOnly);
 
   let source: BinarySource | undefined;
   let repo: RepositoryClient | undefined;
@@ -506,7 +519,7 @@ export async function* runImport(
           await state!.recordDropped({ key, line: row.line, reason: outcome.reason });
           break;
       }
-      yield { count: { ...counts } };
+      yield importProgress(counts, validateOnly);
       // Stopping: rows still in flight are rolled back or, if committed, found
       // at their recorded paths by the next run; none is taken after this one.
       context.signal.throwIfAborted();

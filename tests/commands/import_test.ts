@@ -121,6 +121,11 @@ Deno.test("items-basic: 5 objects with their pages, files and ORE order; export 
     // progress after each row
     assertEquals(run.progress.length, 6);
     assertEquals(run.progress.map((p) => (p.count as { rows: number }).rows), [0, 1, 2, 3, 4, 5]);
+    // SPEC §3 shape: state and an integer percentage
+    assertEquals(
+      run.progress.map((p) => [p.state, p.progress]),
+      [0, 20, 40, 60, 80, 100].map((n) => ["import_in_progress", n]),
+    );
     assertEquals(created(run).sort(), await objectsIn(bed));
 
     const objects = await describeObjects(bed.repo, ITEM, created(run)) as Record<
@@ -229,6 +234,10 @@ Deno.test("items-invalid: validate-only reports every problem in one pass and wr
     const args = { model: "Item", "binaries-location": fixture("import/files") };
     const check = await runImportJob(bed, csv, { ...args, "validate-only": true });
     assertEquals([check.result.status, check.result.state], ["Failed", "validate_failed"]);
+    assertEquals(
+      check.progress.map((p) => [p.state, p.progress]),
+      [0, 14, 28, 42, 57, 71, 85, 100].map((n) => ["validate_in_progress", n]),
+    );
     const validation = check.result.body.validation as {
       line: string;
       is_valid: boolean;
