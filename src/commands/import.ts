@@ -11,7 +11,7 @@
 import { getLogger } from "@logtape/logtape";
 import { diffQuads, quadsToRecord, recordToQuads } from "../csv/graph.ts";
 import { CsvHeaderError, openImportCsv } from "../csv/import_csv.ts";
-import { readCsv } from "../csv/read.ts";
+import { CsvSyntaxError, readCsv } from "../csv/read.ts";
 import { missingFileFailures, type RowReport, validateRow } from "../csv/report.ts";
 import type { ParsedRow } from "../csv/row.ts";
 import { BadRequestError } from "../errors.ts";
@@ -421,11 +421,14 @@ export async function* runImport(
   const uris = { created: [] as string[], updated: [] as string[] };
   const errors: { line: string; reason: string }[] = [];
 
-  let rows: AsyncGenerator<ParsedRow, void, void>;
+  let rows: AsyncGenerator<ParsedRow, void, void> | undefined;
   try {
     rows = (await openImportCsv(model, csv)).rows;
+    // reads the whole CSV once: a syntax error anywhere refuses the job before any write
+    counts.total = await countRows(csv, options.limit);
   } catch (error) {
-    if (!(error instanceof CsvHeaderError)) throw error;
+    await rows?.return();
+    if (!(error instanceof CsvHeaderError || error instanceof CsvSyntaxError)) throw error;
     const message = `The CSV was refused, nothing was written: ${error.message}`;
     return {
       status: "Failed",
@@ -434,13 +437,15 @@ export async function* runImport(
       body: {
         type: "validate_failed",
         error: message,
-        problems: error.problems,
+        problems: error instanceof CsvHeaderError ? error.problems : [error.message],
+        ...(error instanceof CsvSyntaxError && error.line !== undefined
+          ? { line: `body:${error.line}` }
+          : {}),
         count: counts,
         validation,
       },
     };
   }
-  counts.total = await countRows(csv, options.limit);
   yield importProgress(counts, validateOnly);
 
   let source: BinarySource | undefined;

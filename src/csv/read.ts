@@ -18,6 +18,22 @@ export interface CsvRecord {
 /** The CSV text could not be read at all (e.g. an unclosed quote). */
 export class CsvSyntaxError extends Error {
   override name = "CsvSyntaxError";
+  /**
+   * The physical line to look at: where the parser stopped, or for a quote
+   * that is never closed, the first line after the last complete record
+   * (where that quoted value starts).
+   */
+  readonly line?: number;
+  constructor(message: string, line?: number) {
+    super(message);
+    this.line = line;
+  }
+}
+
+/** What `csv-parse` tells of an error besides its message. */
+interface ParserErrorDetails {
+  code?: string;
+  lines?: number;
 }
 
 function lineBreaks(text: string): number {
@@ -41,11 +57,22 @@ function crlfCount(text: string): number {
 export async function* readCsv(
   source: string | ReadableStream<Uint8Array>,
 ): AsyncGenerator<CsvRecord, void, void> {
+  /** For error messages: the line on which the last record parsed ended, and CRLFs in quotes. */
+  let parsedEnd = 0;
+  let parsedCrlf = 0;
   const parser = parse({
     bom: true,
     relax_column_count: true,
     skip_empty_lines: true,
     info: true,
+    on_record: (item, context) => {
+      // with `info`, the item is `{record, info}`
+      for (const cell of (item as unknown as { record: string[] }).record) {
+        parsedCrlf += crlfCount(cell);
+      }
+      parsedEnd = context.lines - parsedCrlf;
+      return item;
+    },
   });
   const feeding = (async () => {
     try {
@@ -80,10 +107,23 @@ export async function* readCsv(
       yield { line: endLine - breaks, cells: record };
     }
   } catch (error) {
+    const { code, lines } = error as ParserErrorDetails;
+    const message = (error as Error).message;
+    if (code === "CSV_QUOTE_NOT_CLOSED") {
+      const line = parsedEnd + 1;
+      throw new CsvSyntaxError(
+        `The CSV cannot be read: ${message}. The quote (") that opens a value on line ${line} ` +
+          `is never closed: check for an unclosed quote on that line (a quote inside a quoted ` +
+          `value is written "").`,
+        line,
+      );
+    }
+    const line = typeof lines === "number" ? lines - parsedCrlf : undefined;
     throw new CsvSyntaxError(
-      `The CSV cannot be read: ${
-        (error as Error).message
-      }. Check for an unclosed quote (") near that line.`,
+      `The CSV cannot be read: ${message}. Check for an unclosed quote (") near ${
+        line === undefined ? "that line" : `line ${line}`
+      }.`,
+      line,
     );
   } finally {
     await feeding;

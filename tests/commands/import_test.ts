@@ -785,3 +785,44 @@ Deno.test("a row whose URI is not under REST_ENDPOINT is invalid (URI in_reposit
     await spy.shutdown();
   }
 });
+
+Deno.test("a CSV that cannot be parsed (an unclosed quote) is refused with the line to fix; nothing is written", async () => {
+  await withBed(async (bed) => {
+    const csvs: [string, number][] = [
+      // the quote opened on line 3 is never closed: the parser reads to the end
+      [
+        [
+          MINIMAL_HEADER,
+          minimalRow("q-1", "One"),
+          minimalRow("q-2", '"Two'),
+          minimalRow("q-3", "3"),
+        ]
+          .join("\n") + "\n",
+        3,
+      ],
+      // a quote in the middle of a value, on line 4
+      [
+        [
+          MINIMAL_HEADER,
+          minimalRow("q-1", "One"),
+          minimalRow("q-2", "Two"),
+          minimalRow("q-3", '"3"x'),
+        ]
+          .join("\n") + "\n",
+        4,
+      ],
+    ];
+    for (const [csv, line] of csvs) {
+      for (const validateOnly of [true, false]) {
+        const run = await runImportJob(bed, csv, { model: "Item", "validate-only": validateOnly });
+        assertEquals([run.result.status, run.result.state], ["Failed", "validate_failed"]);
+        assertEquals(run.result.body.line, `body:${line}`);
+        assert(run.result.error?.startsWith("The CSV was refused, nothing was written"));
+        assert(run.result.error?.includes(`line ${line}`), run.result.error);
+        assert(/Quote/.test(run.result.error ?? ""), "the parser's message is kept");
+        assertEquals(run.count.rows, 0);
+      }
+    }
+    assertEquals(await objectsIn(bed), []);
+  });
+});

@@ -1,4 +1,8 @@
-import { deepStrictEqual as assertEquals, rejects as assertRejects } from "node:assert/strict";
+import {
+  deepStrictEqual as assertEquals,
+  ok as assert,
+  rejects as assertRejects,
+} from "node:assert/strict";
 import { CsvSyntaxError, readCsv } from "../../src/csv/read.ts";
 
 async function collect(source: string | ReadableStream<Uint8Array>) {
@@ -40,4 +44,21 @@ Deno.test("an unclosed quote is a CsvSyntaxError that says what to check", async
   await assertRejects(() => collect('a,b\n1,"never closed\n'), (e: Error) => {
     return e instanceof CsvSyntaxError && /unclosed quote/.test(e.message);
   });
+});
+
+Deno.test("a CsvSyntaxError tells the line to look at", async () => {
+  const lineOf = async (text: string) => {
+    try {
+      await collect(text);
+    } catch (error) {
+      if (error instanceof CsvSyntaxError) return [error.line, error.message];
+      throw error;
+    }
+    throw new Error("expected a CsvSyntaxError");
+  };
+  // a quote opened on line 3 and never closed: the parser stops at the end of the text
+  const [unclosed, message] = await lineOf('a,b\r\n1,"x\r\ny"\r\n2,"open\n3,4\n5,6\n');
+  assertEquals(unclosed, 4);
+  assert(String(message).includes("on line 4 is never closed"), String(message));
+  assertEquals((await lineOf('a,b\n1,2\n3,"x"y\n4,5\n'))[0], 3);
 });
