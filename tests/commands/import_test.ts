@@ -12,6 +12,7 @@ import { exportCommand } from "../../src/commands/export.ts";
 import { join } from "node:path";
 import { diffQuads, quadsToRecord } from "../../src/csv/graph.ts";
 import { exportHeader } from "../../src/csv/header.ts";
+import { openImportCsv } from "../../src/csv/import_csv.ts";
 import { formatCsv, recordToCells } from "../../src/csv/write.ts";
 import { ISSUE } from "../../src/models/issue.ts";
 import { ITEM } from "../../src/models/item.ts";
@@ -629,14 +630,21 @@ Deno.test("an object changed in the repository between read and update fails its
   });
 });
 
-/** Runs the real export command (CSV, no binaries) and returns the metadata CSV files of the bag. */
-async function exportWithCommand(bed: ImportBed, uris: string[]): Promise<Record<string, string>> {
+/**
+ * Runs the real export command (CSV, without binaries unless `binaries`) and
+ * returns the metadata CSV files of the bag.
+ */
+async function exportWithCommand(
+  bed: ImportBed,
+  uris: string[],
+  { binaries = false }: { binaries?: boolean } = {},
+): Promise<Record<string, string>> {
   const dir = await Deno.makeTempDir({ prefix: "plastrond-import-export-" });
   try {
     const zip = join(dir, "roundtrip.zip");
     const generator = exportCommand.run({
       jobId: `test-export-${crypto.randomUUID()}`,
-      args: { format: "text/csv", "output-dest": zip, "export-binaries": false },
+      args: { format: "text/csv", "output-dest": zip, "export-binaries": binaries },
       body: uris.join("\n"),
       config: bed.config,
       signal: new AbortController().signal,
@@ -825,4 +833,49 @@ Deno.test("a CSV that cannot be parsed (an unclosed quote) is refused with the l
     }
     assertEquals(await objectsIn(bed), []);
   });
+});
+
+Deno.test("posters: page labels survive the real export command's CSV (FILES Label:path) and re-import unchanged", async () => {
+  const fixtureCsv = await read("import/posters.csv");
+  const labelled = fixtureCsv.replace(
+    "postcard-17/postcard-17-front.png;postcard-17/postcard-17-back.png",
+    "Front:postcard-17/postcard-17-front.png;Back:postcard-17/postcard-17-back.png",
+  );
+  assert(labelled !== fixtureCsv);
+  for (
+    const [csv, labels] of [[labelled, ["Front", "Back"]], [fixtureCsv, [
+      undefined,
+      undefined,
+    ]]] as const
+  ) {
+    await withBed(async (bed) => {
+      const run = await runImportJob(bed, csv, {
+        model: "Poster",
+        "binaries-location": fixture("import/files"),
+      });
+      assertEquals([run.count.created, run.count.errors], [1, 0], errorsOf(run));
+      const [uri] = created(run);
+      assertEquals(
+        (await readImported(bed.repo, uri)).pages.map((p) => p.title),
+        labels.map((l, i) => l ?? `Page ${i + 1}`),
+      );
+      const exported = (await exportWithCommand(bed, [uri], { binaries: true }))[
+        "Poster_metadata.csv"
+      ];
+      const folder = uri.split("/").pop();
+      const { rows } = await openImportCsv(POSTER, exported);
+      const pages = [];
+      for await (const row of rows) pages.push(...row.pages.map((p) => [p.label, p.files]));
+      assertEquals(pages, [
+        [labels[0], [`${folder}/postcard-17-front.png`]],
+        [labels[1], [`${folder}/postcard-17-back.png`]],
+      ]);
+      const again = await runImportJob(bed, exported, { model: "Poster" });
+      assertEquals(
+        [again.count.unchanged, again.count.updated, again.count.invalid, again.count.errors],
+        [1, 0, 0, 0],
+        JSON.stringify(again.result.body.validation),
+      );
+    });
+  }
 });

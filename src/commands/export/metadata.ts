@@ -17,7 +17,7 @@ import type { Quad } from "n3";
 import { exportHeader } from "../../csv/header.ts";
 import { quadsToRecord } from "../../csv/graph.ts";
 import { formatCsv, recordToCells } from "../../csv/write.ts";
-import type { PageGroup } from "../../csv/files.ts";
+import { formatPages, groupPages, type PageGroup } from "../../csv/files.ts";
 import { MODELS } from "../../models/registry.ts";
 import type { ContentModel } from "../../models/types.ts";
 import { iri } from "../../models/prefixes.ts";
@@ -203,11 +203,7 @@ export function createMetadataWriter(
       }
       const header = csvHeader(model, options.exportBinaries);
       const { record } = quadsToRecord(model, object.graph, object.uri);
-      const pages: PageGroup[] = [];
-      for (const page of object.pages) {
-        const files = page.files.map((f) => extras.binaryPaths.get(f.uri)).filter(isString);
-        if (files.length > 0) pages.push({ files });
-      }
+      const pages = filesPages(object, extras.binaryPaths);
       const itemFiles = object.files.map((f) => extras.binaryPaths.get(f.uri)).filter(isString);
       const cells = recordToCells(model, header, record, {
         uri: object.uri,
@@ -229,6 +225,33 @@ export function createMetadataWriter(
     append,
     files,
   };
+}
+
+/**
+ * The pages of an object's `FILES` cell: the bag paths of each page's
+ * exported files, in page order. When any page's title differs from the
+ * default an import gives (`Page n`), every page is labelled with its title
+ * (`Label:path`, SPEC §6), provided the labelled cell reads back as the
+ * same pages (a title with `:`, `/` or `;`, or a page whose files do not
+ * share a base name, cannot be written so); otherwise none is.
+ */
+export function filesPages(object: ObjectStructure, binaryPaths: BinaryPaths): PageGroup[] {
+  const pages: PageGroup[] = [];
+  let titled = false;
+  object.pages.forEach((page, i) => {
+    const files = page.files.map((f) => binaryPaths.get(f.uri)).filter(isString);
+    const label = page.label?.trim() || `Page ${i + 1}`;
+    if (label !== `Page ${i + 1}`) titled = true;
+    if (files.length > 0) pages.push({ label, files });
+  });
+  const unlabelled = pages.map(({ files }) => ({ files }));
+  if (!titled) return unlabelled;
+  const read = groupPages(formatPages(pages));
+  const same = read.problems.length === 0 && read.value.length === pages.length &&
+    read.value.every((page, i) =>
+      page.label === pages[i].label && page.files.join("\n") === pages[i].files.join("\n")
+    );
+  return same ? pages : unlabelled;
 }
 
 /** The CSV header of an export: the model's columns plus the system columns. */
