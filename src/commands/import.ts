@@ -252,7 +252,8 @@ async function processRow(job: RowJob, { row, key }: KeyedRow): Promise<Processe
       kind: "done",
       outcome: done.outcome,
       uri: done.uri,
-      files: 0,
+      // records written before `files` was kept: a created object has all its row's files
+      files: done.files ?? (done.outcome === "created" ? fileCount(row) : 0),
       recorded: true,
     };
   }
@@ -271,6 +272,14 @@ async function processRow(job: RowJob, { row, key }: KeyedRow): Promise<Processe
     });
     return { row, key, report, kind: "error", reason };
   }
+}
+
+/**
+ * The binaries a new row's object gets: every file of its pages and its own
+ * (an object is created in one transaction, so a committed one has them all).
+ */
+function fileCount(row: ParsedRow): number {
+  return row.pages.reduce((n, page) => n + page.files.length, 0) + row.itemFiles.length;
 }
 
 /** The outcome of writing one valid row. */
@@ -337,7 +346,7 @@ async function createNewObject(job: RowJob, row: ParsedRow, key: string): Promis
       line: row.line,
       uri,
     });
-    return { outcome: "created", uri, files: 0 };
+    return { outcome: "created", uri, files: fileCount(row) };
   }
   if (!uri) {
     uri = await mint();
@@ -351,7 +360,7 @@ async function createNewObject(job: RowJob, row: ParsedRow, key: string): Promis
     // rolls that back on its timeout. Unless it was being committed (then the
     // object appears in a moment), write the row at a new path.
     await delay(LOCK_SETTLE_MS, context.signal);
-    if (await repo.exists(uri)) return { outcome: "created", uri, files: 0 };
+    if (await repo.exists(uri)) return { outcome: "created", uri, files: fileCount(row) };
     logger.info(
       "Row {line}: {uri} is held by an abandoned transaction; creating the object at a new path",
       { line: row.line, uri },
@@ -514,6 +523,7 @@ export async function* runImport(
               line: row.line,
               outcome: outcome.outcome,
               uri: outcome.uri,
+              files: outcome.files,
             });
           }
           break;

@@ -454,7 +454,7 @@ for (const workers of [1, 4]) {
 
       // replay of the same job id: continues (as if resume were set)
       const second = await runImportJob(bed, csv, args, { jobId });
-      assertEquals([second.count.created, second.count.errors], [5, 0]);
+      assertEquals([second.count.created, second.count.errors, second.count.files], [5, 0, 10]);
       assertEquals((await objectsIn(bed)).length, 5);
 
       // a crash after a commit but before it was recorded: the object is found, not created again
@@ -465,11 +465,15 @@ for (const workers of [1, 4]) {
         lines.slice(0, 3).join("\n") + "\n" + lines[3].slice(0, 10),
       );
       const third = await runImportJob(bed, "", { ...args, resume: true }, { jobId });
-      assertEquals([third.count.created, third.count.errors, third.result.state], [
-        5,
-        0,
-        "import_complete",
-      ]);
+      assertEquals(
+        [third.count.created, third.count.errors, third.count.files, third.result.state],
+        [
+          5,
+          0,
+          10,
+          "import_complete",
+        ],
+      );
       const objects = await objectsIn(bed);
       assertEquals(objects.length, 5);
       const identifiers = [];
@@ -878,4 +882,33 @@ Deno.test("posters: page labels survive the real export command's CSV (FILES Lab
       );
     });
   }
+});
+
+Deno.test("a finished import run again counts the files of the rows it skips (kept in the completed log)", async () => {
+  await withBed(async (bed) => {
+    const jobId = `test-import-files-${crypto.randomUUID()}`;
+    const args = { model: "Item", "binaries-location": fixture("import/files") };
+    const first = await runImportJob(bed, await read("import/items-basic.csv"), args, { jobId });
+    assertEquals([first.count.created, first.count.files], [5, 10], errorsOf(first));
+    const completed = join(bed.jobsDir, jobFileName(jobId), "completed.jsonl");
+    const records = (await Deno.readTextFile(completed)).trim().split("\n").map((l) =>
+      JSON.parse(l) as { line: number; files?: number }
+    );
+    assertEquals(records.map((r) => [r.line, r.files]), [[2, 5], [3, 3], [4, 2], [5, 0], [6, 0]]);
+    const again = await runImportJob(bed, "", { ...args, resume: true }, { jobId });
+    assertEquals([again.count.created, again.count.files, again.result.state], [
+      5,
+      10,
+      "import_complete",
+    ]);
+    assertEquals(created(again), created(first));
+    // records of an older version without files: a created row's object has all its files
+    await Deno.writeTextFile(
+      completed,
+      records.map(({ files: _files, ...rest }) => JSON.stringify(rest)).join("\n") + "\n",
+    );
+    const legacy = await runImportJob(bed, "", { ...args, resume: true }, { jobId });
+    assertEquals([legacy.count.created, legacy.count.files], [5, 10]);
+    assertEquals((await objectsIn(bed)).length, 5);
+  });
 });

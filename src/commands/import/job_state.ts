@@ -23,6 +23,8 @@ export interface CompletedRow {
   line: number;
   outcome: RowOutcome;
   uri: string;
+  /** Binaries uploaded for the row (absent in records of older versions). */
+  files?: number;
 }
 
 /** One line of a run's `dropped-<run>.jsonl`: a row that was invalid or failed. */
