@@ -105,6 +105,12 @@ function importOptions(args: CommandContext["args"]): ImportOptions {
   };
 }
 
+/** Whether two CSV texts are the same but for line ends and trailing white space. */
+function sameCsv(a: string, b: string): boolean {
+  const normal = (text: string) => text.replace(/\r\n?/g, "\n").trimEnd();
+  return normal(a) === normal(b);
+}
+
 async function countRows(csv: string, limit?: number): Promise<number> {
   let n = -1; // the header
   for await (const _ of readCsv(csv)) n++;
@@ -396,8 +402,8 @@ export async function* runImport(
     : await ImportJobState.open(context.config.commands.import.jobsDir, context.jobId);
 
   let csv = context.body;
+  const stored = await state?.storedCsv();
   if (csv.trim() === "") {
-    const stored = await state?.storedCsv();
     if (stored === undefined) {
       throw new BadRequestError(
         options.resume
@@ -406,8 +412,15 @@ export async function* runImport(
       );
     }
     csv = stored;
-  } else if (state && (await state.storedCsv()) === undefined) {
+  } else if (state && stored === undefined) {
     await state.saveCsv(csv);
+  } else if (stored !== undefined && !sameCsv(stored, csv)) {
+    // the rows done so far belong to the first CSV: keep it, refuse this one
+    throw new BadRequestError(
+      `this job id was already used with another CSV (job ${context.jobId}); ` +
+        "the first CSV is kept: send the same CSV, or resume with an empty body to continue " +
+        "with it, or send this CSV under a new job id",
+    );
   }
   if (state?.started && !options.resume) {
     logger.info("Import job {jobId} ran before; continuing where it stopped", {

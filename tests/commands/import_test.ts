@@ -4,7 +4,11 @@
  * the PCDM layout, round trips, binaries from every kind of location,
  * failed uploads and resumed jobs.
  */
-import { deepStrictEqual as assertEquals, ok as assert } from "node:assert/strict";
+import {
+  deepStrictEqual as assertEquals,
+  ok as assert,
+  rejects as assertRejects,
+} from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { DataFactory } from "n3";
 import { type FileEntry, TextWriter, Uint8ArrayReader, ZipReader } from "@zip.js/zip.js";
@@ -20,6 +24,7 @@ import { LETTER } from "../../src/models/letter.ts";
 import { POSTER } from "../../src/models/poster.ts";
 import type { ContentModel } from "../../src/models/types.ts";
 import type { RecordValues } from "../../src/models/values.ts";
+import { BadRequestError } from "../../src/errors.ts";
 import { PREFIXES } from "../../src/rdf/namespaces.ts";
 import { jobFileName } from "../../src/store/job_file_name.ts";
 import type { RepositoryClient } from "../../src/repository/client.ts";
@@ -910,5 +915,37 @@ Deno.test("a finished import run again counts the files of the rows it skips (ke
     const legacy = await runImportJob(bed, "", { ...args, resume: true }, { jobId });
     assertEquals([legacy.count.created, legacy.count.files], [5, 10]);
     assertEquals((await objectsIn(bed)).length, 5);
+  });
+});
+
+Deno.test("a job id already used with another CSV is refused (the first CSV is kept); the same CSV or an empty resume continue", async () => {
+  await withBed(async (bed) => {
+    const jobId = `test-import-other-csv-${crypto.randomUUID()}`;
+    const first = `${MINIMAL_HEADER}\n${minimalRow("csv-1", "First")}\n`;
+    const other = `${MINIMAL_HEADER}\n${minimalRow("csv-2", "Other")}\n`;
+    const run = await runImportJob(bed, first, { model: "Item" }, { jobId });
+    assertEquals(run.count.created, 1);
+    for (const resume of [false, true]) {
+      await assertRejects(
+        () => runImportJob(bed, other, { model: "Item", resume }, { jobId }),
+        (error: Error) =>
+          error instanceof BadRequestError &&
+          error.message.startsWith("this job id was already used with another CSV"),
+      );
+    }
+    assertEquals(
+      await Deno.readTextFile(join(bed.jobsDir, jobFileName(jobId), "source.csv")),
+      first,
+    );
+    assertEquals((await objectsIn(bed)).length, 1);
+    // the same CSV (even with CRLF line ends), or resume with an empty body: the job continues
+    const same = await runImportJob(bed, first.replaceAll("\n", "\r\n"), { model: "Item" }, {
+      jobId,
+    });
+    const resumed = await runImportJob(bed, "", { model: "Item", resume: true }, { jobId });
+    for (const again of [same, resumed]) {
+      assertEquals([again.result.state, created(again)], ["import_complete", created(run)]);
+    }
+    assertEquals((await objectsIn(bed)).length, 1);
   });
 });
