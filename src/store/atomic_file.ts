@@ -6,8 +6,21 @@
 import { dirname, join } from "node:path";
 import { StoreError } from "../errors.ts";
 
-/** Suffix of temporary files; leftovers are removed when a store opens. */
-export const TEMP_SUFFIX = ".tmp";
+/**
+ * Prefix of temporary files, which sit next to their target under a short
+ * name of their own (`.tmp-<uuid>`), so a target name of up to 255 bytes can
+ * still be written. Leftovers are removed when a store opens.
+ */
+export const TEMP_PREFIX = ".tmp-";
+
+/** Suffix of the temporary files of earlier versions (`<target>.<uuid>.tmp`). */
+const LEGACY_TEMP_SUFFIX = ".tmp";
+
+/**
+ * OS error codes that come from the name or size of what is written, not from
+ * the state of the disk: retrying cannot help, the request must be refused.
+ */
+const REQUEST_DEPENDENT_CODES = new Set(["ENAMETOOLONG", "EILSEQ", "EINVAL", "EFBIG"]);
 
 /** fsync a directory so that a rename or unlink in it is durable. */
 export async function syncDir(dir: string): Promise<void> {
@@ -25,7 +38,7 @@ export async function syncDir(dir: string): Promise<void> {
  */
 export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
   const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
-  const temp = `${path}.${crypto.randomUUID()}${TEMP_SUFFIX}`;
+  const temp = join(dirname(path), `${TEMP_PREFIX}${crypto.randomUUID()}`);
   try {
     const file = await Deno.open(temp, { write: true, createNew: true });
     try {
@@ -57,7 +70,8 @@ export async function removeFile(path: string): Promise<void> {
 /** Remove leftover temporary files of interrupted writes in `dir`. */
 export async function removeTempFiles(dir: string): Promise<void> {
   for await (const entry of Deno.readDir(dir)) {
-    if (entry.isFile && entry.name.endsWith(TEMP_SUFFIX)) {
+    if (!entry.isFile) continue;
+    if (entry.name.startsWith(TEMP_PREFIX) || entry.name.endsWith(LEGACY_TEMP_SUFFIX)) {
       await Deno.remove(join(dir, entry.name)).catch(() => {});
     }
   }
@@ -71,6 +85,18 @@ export async function readJson<T>(path: string): Promise<T | undefined> {
     if (error instanceof Deno.errors.NotFound) return undefined;
     throw new StoreError(`cannot read ${path}: ${describe(error)}`, { cause: error });
   }
+}
+
+/**
+ * True when a {@linkcode StoreError} was caused by the name or size of what
+ * was written (`ENAMETOOLONG`, `EILSEQ`, `EINVAL`, `EFBIG`): the same request
+ * would fail again, so it is a bad request rather than a store to wait for.
+ * A full disk or a permission problem is not request dependent.
+ */
+export function isRequestDependent(error: unknown): boolean {
+  if (!(error instanceof StoreError)) return false;
+  const code = (error.cause as { code?: unknown } | undefined)?.code;
+  return typeof code === "string" && REQUEST_DEPENDENT_CODES.has(code);
 }
 
 function describe(error: unknown): string {

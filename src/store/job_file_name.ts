@@ -6,19 +6,26 @@
  * percent-encodes every other UTF-8 byte, including `%` itself, so distinct
  * ids always give distinct names (`a/b` → `a%2Fb`, never `a-b`). A leading
  * `.` is encoded too, so a name is never `.`, `..` or hidden. Names longer
- * than 255 bytes keep a readable prefix followed by `~` and a SHA-256 of the
- * id (`~` is always encoded elsewhere, so this cannot collide either).
+ * than {@linkcode MAX_JOB_NAME_BYTES} keep a readable prefix followed by `~`
+ * and a SHA-256 of the id (`~` is always encoded elsewhere, so this cannot
+ * collide either). The cap leaves {@linkcode JOB_NAME_SUFFIX_BYTES} bytes for
+ * a suffix such as `.json`, so a name with its suffix always fits the 255
+ * bytes file systems allow.
  *
  * @module
  */
 import { createHash } from "node:crypto";
 
 const KEEP = /[A-Za-z0-9_.-]/;
-const MAX_BYTES = 255;
+/** Bytes a caller may append to a job's name (e.g. `.json`) and stay within 255. */
+export const JOB_NAME_SUFFIX_BYTES = 8;
+/** The longest name {@linkcode jobFileName} returns. */
+export const MAX_JOB_NAME_BYTES = 255 - JOB_NAME_SUFFIX_BYTES;
 const PREFIX_BYTES = 180;
 
 /**
- * Encode a job id as a safe, collision-free file name of at most 255 bytes.
+ * Encode a job id as a safe, collision-free file name of at most
+ * {@linkcode MAX_JOB_NAME_BYTES} bytes.
  *
  * @example
  * ```ts
@@ -38,7 +45,7 @@ export function jobFileName(jobId: string): string {
       name += "%" + byte.toString(16).toUpperCase().padStart(2, "0");
     }
   }
-  if (name.length <= MAX_BYTES) return name;
+  if (name.length <= MAX_JOB_NAME_BYTES) return name;
   let prefix = name.slice(0, PREFIX_BYTES);
   // Do not cut a %XX escape in half.
   const cut = prefix.lastIndexOf("%");

@@ -7,7 +7,9 @@
  * - `outbox/<time>-<uuid>.json` — completions not yet confirmed by a RECEIPT;
  * - `finished/<job>.json` — finished jobs with their completion (for
  *   de-duplication and re-sending), kept for `RETENTION_DAYS`;
- * - `rejected/<time>-<uuid>.json` — messages without a job id;
+ * - `rejected/<time>-<uuid>.json` — messages without a job id, completions
+ *   the broker kept refusing, and damaged store files moved aside
+ *   (`<time>-<uuid>-damaged-<folder>.json`, as they were);
  * - `plastrond.lock` — held by the one daemon using the store.
  *
  * `<job>` is {@linkcode jobFileName} of the job id.
@@ -15,9 +17,13 @@
  * @module
  */
 import { join } from "node:path";
+import { getLogger } from "@logtape/logtape";
 import { StoreError } from "../errors.ts";
-import { readJson, removeFile, removeTempFiles, writeFileAtomic } from "./atomic_file.ts";
+import { removeFile, removeTempFiles, syncDir, writeFileAtomic } from "./atomic_file.ts";
 import { jobFileName } from "./job_file_name.ts";
+import { finishedProblem, outboxProblem, requestProblem } from "./record_shapes.ts";
+
+const log = getLogger(["plastrond", "store"]);
 
 /** A frame to send to the broker. */
 export interface OutgoingMessage {
@@ -46,6 +52,13 @@ export interface FinishedRecord {
   jobId: string;
   fingerprint: string;
   finishedAt: number;
+  /**
+   * `receivedAt` of the inbox request whose run this record ends; 0 for a
+   * request that was answered without being stored (a bad request). A newer
+   * request for the same job id (a `resume`) is thereby not mistaken for
+   * finished. Absent in records of earlier versions.
+   */
+  requestReceivedAt?: number;
   completion: OutgoingMessage;
 }
 
@@ -54,10 +67,15 @@ export interface OutboxEntry {
   id: string;
   /** The job the message is about. */
   jobId: string;
+  /** The job's command, when known (for an `Error` completion in its place). */
+  command?: string;
   message: OutgoingMessage;
 }
 
 const FOLDERS = ["inbox", "outbox", "finished", "rejected"] as const;
+
+/** Tells what is wrong with a parsed file's content, or undefined when it is usable. */
+type ShapeCheck = (value: unknown) => string | undefined;
 
 /** The message store of one daemon. Open it with {@linkcode MessageStore.open}. */
 export class MessageStore {
@@ -128,9 +146,9 @@ export class MessageStore {
     await writeFileAtomic(this.#inboxPath(request.jobId), JSON.stringify(request));
   }
 
-  /** The inbox entry of a job, if any. */
+  /** The inbox entry of a job, if any (a damaged one is moved aside and counts as none). */
   getRequest(jobId: string): Promise<StoredRequest | undefined> {
-    return readJson<StoredRequest>(this.#inboxPath(jobId));
+    return this.#readChecked<StoredRequest>("inbox", `${jobFileName(jobId)}.json`, requestProblem);
   }
 
   /** Remove a job's inbox entry. */
@@ -140,7 +158,7 @@ export class MessageStore {
 
   /** Every request in the inbox, oldest first. */
   async listRequests(): Promise<StoredRequest[]> {
-    const requests = await this.#readFolder<StoredRequest>("inbox");
+    const requests = await this.#readFolder<StoredRequest>("inbox", requestProblem);
     return requests.sort((a, b) => a.receivedAt - b.receivedAt);
   }
 
@@ -149,27 +167,39 @@ export class MessageStore {
     await writeFileAtomic(this.#finishedPath(record.jobId), JSON.stringify(record));
   }
 
-  /** The finished record of a job, if it finished (and was not yet expired). */
+  /**
+   * The finished record of a job, if it finished (and was not yet expired);
+   * a damaged one is moved aside and counts as none.
+   */
   getFinished(jobId: string): Promise<FinishedRecord | undefined> {
-    return readJson<FinishedRecord>(this.#finishedPath(jobId));
+    return this.#readChecked<FinishedRecord>(
+      "finished",
+      `${jobFileName(jobId)}.json`,
+      finishedProblem,
+    );
   }
 
   /** Every finished record (for the operator's view). */
   listFinished(): Promise<FinishedRecord[]> {
-    return this.#readFolder<FinishedRecord>("finished");
+    return this.#readFolder<FinishedRecord>("finished", finishedProblem);
   }
 
   /** Add a message to the outbox, durably. Returns its entry. */
-  async addOutgoing(jobId: string, message: OutgoingMessage): Promise<OutboxEntry> {
-    const id = `${Date.now().toString().padStart(15, "0")}-${crypto.randomUUID()}.json`;
+  async addOutgoing(
+    jobId: string,
+    message: OutgoingMessage,
+    command?: string,
+  ): Promise<OutboxEntry> {
+    const id = `${stamp()}.json`;
     const entry: OutboxEntry = { id, jobId, message };
+    if (command) entry.command = command;
     await writeFileAtomic(join(this.dir, "outbox", id), JSON.stringify(entry));
     return entry;
   }
 
   /** Every outbox entry, oldest first. */
   async listOutgoing(): Promise<OutboxEntry[]> {
-    const entries = await this.#readFolder<OutboxEntry>("outbox");
+    const entries = await this.#readFolder<OutboxEntry>("outbox", outboxProblem);
     return entries.sort((a, b) => a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
   }
 
@@ -184,8 +214,7 @@ export class MessageStore {
     body: Uint8Array,
     reason: string,
   ): Promise<string> {
-    const id = `${Date.now().toString().padStart(15, "0")}-${crypto.randomUUID()}.json`;
-    const path = join(this.dir, "rejected", id);
+    const path = join(this.dir, "rejected", `${stamp()}.json`);
     await writeFileAtomic(
       path,
       JSON.stringify({ reason, receivedAt: Date.now(), headers, bodyBase64: toBase64(body) }),
@@ -214,15 +243,81 @@ export class MessageStore {
     return removed;
   }
 
-  async #readFolder<T>(folder: string): Promise<T[]> {
+  /**
+   * Move an outbox entry the broker keeps refusing to `rejected/`, with the
+   * reason, and remove it from the outbox. Returns the new path.
+   */
+  async setOutgoingAside(entry: OutboxEntry, reason: string): Promise<string> {
+    const path = join(this.dir, "rejected", `${stamp()}-refused-completion.json`);
+    await writeFileAtomic(path, JSON.stringify({ reason, setAsideAt: Date.now(), entry }));
+    await this.removeOutgoing(entry.id);
+    return path;
+  }
+
+  async #readFolder<T>(folder: string, check: ShapeCheck): Promise<T[]> {
     const items: T[] = [];
     for await (const entry of Deno.readDir(join(this.dir, folder))) {
       if (!entry.isFile || !entry.name.endsWith(".json")) continue;
-      const item = await readJson<T>(join(this.dir, folder, entry.name)).catch(() => undefined);
-      if (item !== undefined) items.push(item);
+      const item = await this.#readChecked<T>(folder, entry.name, check).catch((error) => {
+        // Unreadable now (permissions, I/O): leave it where it is for a later try.
+        log.error(`${(error as Error).message}; it is skipped for now`);
+        return undefined;
+      });
+      if (item === undefined) continue;
+      // An outbox entry is removed by its file name, whatever its content says.
+      if (folder === "outbox") (item as OutboxEntry).id = entry.name;
+      items.push(item);
     }
     return items;
   }
+
+  /**
+   * Read and check one file. Missing: undefined. Not JSON or not the right
+   * shape: logged, moved to `rejected/`, undefined. Unreadable: StoreError.
+   */
+  async #readChecked<T>(folder: string, name: string, check: ShapeCheck): Promise<T | undefined> {
+    const path = join(this.dir, folder, name);
+    let text: string;
+    try {
+      text = await Deno.readTextFile(path);
+    } catch (error) {
+      if (error instanceof Deno.errors.NotFound) return undefined;
+      throw new StoreError(`cannot read ${path}: ${(error as Error).message}`, { cause: error });
+    }
+    let value: unknown;
+    let problem: string | undefined;
+    try {
+      value = JSON.parse(text);
+      problem = check(value);
+    } catch (error) {
+      problem = `not valid JSON (${(error as Error).message})`;
+    }
+    if (problem === undefined) return value as T;
+    const aside = join(this.dir, "rejected", `${stamp()}-damaged-${folder}.json`);
+    try {
+      await Deno.rename(path, aside);
+      const now = new Date();
+      await Deno.utime(aside, now, now); // kept for RETENTION_DAYS from now
+      await syncDir(join(this.dir, folder));
+      await syncDir(join(this.dir, "rejected"));
+    } catch (error) {
+      throw new StoreError(
+        `the store file ${path} is damaged (${problem}) and cannot be moved aside: ` +
+          `${(error as Error).message}; move or remove it by hand`,
+        { cause: error },
+      );
+    }
+    log.error(
+      `the store file ${path} is damaged (${problem}); moved to ${aside} and ignored. ` +
+        "If it held a job, send that job again.",
+    );
+    return undefined;
+  }
+}
+
+/** A unique, time-ordered file name stem: `<ms, 15 digits>-<uuid>`. */
+function stamp(): string {
+  return `${Date.now().toString().padStart(15, "0")}-${crypto.randomUUID()}`;
 }
 
 /** Encode bytes as base64. */

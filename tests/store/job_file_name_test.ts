@@ -4,7 +4,11 @@ import {
   ok as assert,
   throws as assertThrows,
 } from "node:assert/strict";
-import { jobFileName } from "../../src/store/job_file_name.ts";
+import {
+  JOB_NAME_SUFFIX_BYTES,
+  jobFileName,
+  MAX_JOB_NAME_BYTES,
+} from "../../src/store/job_file_name.ts";
 
 Deno.test("jobFileName keeps a URI readable and free of slashes", () => {
   const name = jobFileName("http://archelon.example.edu/import_jobs/17");
@@ -39,6 +43,20 @@ Deno.test("jobFileName keeps long ids under 255 bytes and distinct", () => {
   const multibyte = jobFileName("日".repeat(200));
   assert(multibyte.length <= 255);
   assert(/^(%[0-9A-F]{2})+~[0-9a-f]{64}$/.test(multibyte), multibyte);
+});
+
+Deno.test("jobFileName leaves room for a suffix at every length around the cap", () => {
+  assertEquals(MAX_JOB_NAME_BYTES + JOB_NAME_SUFFIX_BYTES, 255);
+  for (let length = 200; length <= 300; length++) {
+    for (const id of ["a".repeat(length), "日".repeat(Math.ceil(length / 9))]) {
+      const name = jobFileName(id);
+      assert(name.length + ".json".length <= 255, `${id.length} chars → ${name.length} bytes`);
+      assert(name.length <= MAX_JOB_NAME_BYTES);
+    }
+  }
+  // Names that fit are kept as they are; one byte more is hashed.
+  assertEquals(jobFileName("a".repeat(MAX_JOB_NAME_BYTES)), "a".repeat(MAX_JOB_NAME_BYTES));
+  assert(jobFileName("a".repeat(MAX_JOB_NAME_BYTES + 1)).includes("~"));
 });
 
 Deno.test("jobFileName refuses an empty id", () => {
