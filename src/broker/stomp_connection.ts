@@ -111,6 +111,10 @@ interface Attempt {
   unacked: Map<string, number>;
   /** Subscription ids whose UNSUBSCRIBE waits for their unacked messages. */
   unsubscribeLater: Set<string>;
+  /** Subscription ids this session sent UNSUBSCRIBE for. */
+  cancelled: Set<string>;
+  /** Closed on purpose to give back a message: reconnect at once. */
+  handBack?: boolean;
   closed: Promise<void>;
   markClosed: () => void;
 }
@@ -247,6 +251,7 @@ class StompConnection implements BrokerConnection {
   }
 
   #sendUnsubscribe(attempt: Attempt, id: string, destination: string): void {
+    attempt.cancelled.add(id);
     try {
       attempt.client.unsubscribe(id);
     } catch (error) {
@@ -334,6 +339,7 @@ class StompConnection implements BrokerConnection {
       connected: false,
       unacked: new Map(),
       unsubscribeLater: new Set(),
+      cancelled: new Set(),
       closed,
       markClosed,
     } as Attempt;
@@ -358,11 +364,7 @@ class StompConnection implements BrokerConnection {
       onHeartbeatLost: () => {
         attempt.lastError = "no heart-beat from the broker";
       },
-      onUnhandledMessage: (message) => {
-        this.#log.warn("Ignoring a message for an unknown subscription {subscription}.", {
-          subscription: message.headers.subscription,
-        });
-      },
+      onUnhandledMessage: (message) => this.#onLateMessage(attempt, message),
     });
     this.#attempt = attempt;
     attempt.connectTimer = setTimeout(() => {
@@ -437,9 +439,8 @@ class StompConnection implements BrokerConnection {
     if (this.#everConnected) this.#reconnects++;
     this.#everConnected = true;
     this.#log.info("Connected to the broker at {server}.", { server: this.#config.server });
-    for (const [destination, subscription] of this.#subscriptions) {
-      this.#subscribeOn(attempt, destination, subscription);
-    }
+    // Listeners first (they re-send what waits, e.g. the outbox), then the
+    // subscriptions, so what is owed goes out before new work comes in.
     for (const listener of this.#connectListeners) {
       try {
         listener();
@@ -447,6 +448,36 @@ class StompConnection implements BrokerConnection {
         this.#log.error("An onConnect listener failed: {error}", { error: describe(error) });
       }
     }
+    if (attempt !== this.#attempt || !attempt.connected) return;
+    for (const [destination, subscription] of this.#subscriptions) {
+      if (subscription.id === undefined) this.#subscribeOn(attempt, destination, subscription);
+    }
+  }
+
+  /**
+   * A MESSAGE for a subscription that is no longer active. One sent for a
+   * subscription this session has just cancelled crossed the UNSUBSCRIBE on
+   * the wire: it can be neither acked nor nacked any more (RabbitMQ answers
+   * with ERROR), and RabbitMQ keeps it for this session until the session
+   * ends. End the session, so the broker gives it to another consumer; the
+   * connection comes back by itself.
+   */
+  #onLateMessage(attempt: Attempt, message: IMessage): void {
+    const subscription = message.headers.subscription;
+    if (attempt !== this.#attempt || !attempt.cancelled.has(subscription)) {
+      this.#log.warn("Ignoring a message for an unknown subscription {subscription}.", {
+        subscription,
+      });
+      return;
+    }
+    this.#log.info(
+      "A message for {destination} arrived after its UNSUBSCRIBE; reconnecting so the broker " +
+        "hands it to another consumer.",
+      { destination: message.headers.destination },
+    );
+    attempt.lastError = "reconnecting to give back a message that crossed an UNSUBSCRIBE";
+    attempt.handBack = true;
+    attempt.client.forceDisconnect();
   }
 
   #subscribeOn(attempt: Attempt, destination: string, subscription: Subscription): void {
@@ -519,9 +550,12 @@ class StompConnection implements BrokerConnection {
     });
     const receiptId = frame.headers["receipt-id"];
     if (receiptId !== undefined && this.#pending.has(receiptId)) {
-      this.#settle(receiptId, new BrokerSendError(`The broker refused a message: ${message}`));
+      this.#settle(
+        receiptId,
+        new BrokerSendError(`The broker refused a message: ${message}`, { refused: true }),
+      );
     }
-    this.#rejectPending(attempt.generation, `the broker sent ERROR ${message}`);
+    this.#rejectPending(attempt.generation, `the broker sent ERROR ${message}`, true);
     // The broker closes the connection after ERROR; make sure of it.
     attempt.client.forceDisconnect();
   }
@@ -565,6 +599,10 @@ class StompConnection implements BrokerConnection {
         }
       }
     }
+    if (attempt.handBack) {
+      this.#reconnectTimer = setTimeout(() => this.#connect(), 0);
+      return;
+    }
     const delay = this.#nextDelay();
     this.#log.warn(
       "Broker at {server} unavailable ({reason}); next attempt ({attemptNumber}) in {seconds} s.",
@@ -594,10 +632,10 @@ class StompConnection implements BrokerConnection {
     else pending.resolve();
   }
 
-  #rejectPending(generation: number | undefined, why: string): void {
+  #rejectPending(generation: number | undefined, why: string, refused = false): void {
     for (const [receiptId, pending] of this.#pending) {
       if (generation === undefined || pending.generation === generation) {
-        this.#settle(receiptId, new BrokerSendError(`Message not confirmed: ${why}.`));
+        this.#settle(receiptId, new BrokerSendError(`Message not confirmed: ${why}.`, { refused }));
       }
     }
   }

@@ -38,7 +38,10 @@ export interface BrokerConnection {
   stop(): Promise<void>;
   /** True while a STOMP session is established. */
   readonly connected: boolean;
-  /** Called after each (re)connection, after subscriptions were restored. */
+  /**
+   * Called after each (re)connection, before subscriptions are restored, so
+   * what a listener sends (e.g. the outbox) goes out before new messages come in.
+   */
   onConnect(listener: () => void): void;
   /** Called when the connection is lost. */
   onDisconnect(listener: (reason: string) => void): void;

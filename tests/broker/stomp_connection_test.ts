@@ -337,6 +337,69 @@ for (const tcpVar of ["PLASTROND_TEST_RABBITMQ_TCP", "PLASTROND_TEST_ACTIVEMQ_TC
   });
 }
 
+for (const tcpVar of ["PLASTROND_TEST_RABBITMQ_TCP", "PLASTROND_TEST_ACTIVEMQ_TCP"]) {
+  Deno.test(`${tcpVar}: a message that crosses the UNSUBSCRIBE goes back to the queue at once`, async () => {
+    const [host, port] = requireEnv(tcpVar).split(":");
+    const proxy = TcpProxy.start({ host, port: Number(port) });
+    const broker = await connect(`127.0.0.1:${proxy.port}`);
+    const other = await connect(requireEnv(tcpVar));
+    try {
+      const queue = uniqueQueue("crossing");
+      for (const id of ["first", "second"]) {
+        await broker.send(queue, { PlastronJobId: id }, id, { receipt: true });
+      }
+      const collector = new MessageCollector();
+      broker.subscribe(queue, collector.handler);
+      const first = await collector.nth(1);
+      // The broker sends "second" as soon as "first" is acked; hold it on the
+      // wire until the UNSUBSCRIBE has gone out.
+      proxy.holdServer = true;
+      first.ack();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      broker.unsubscribe(queue);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      proxy.holdServer = false;
+      // Another consumer gets it: the session did not keep it.
+      const taker = new MessageCollector();
+      other.subscribe(queue, taker.handler);
+      const second = await taker.nth(1, 10_000);
+      assertEquals(second.headers.PlastronJobId, "second");
+      second.ack();
+      assertEquals(collector.messages.length, 1, "not handed to the cancelled subscription");
+      await waitFor(() => broker.connected, 10_000, "the connection to come back");
+    } finally {
+      await broker.stop();
+      await other.stop();
+      await proxy.close();
+    }
+  });
+}
+
+Deno.test("on every (re)connect, what onConnect listeners send goes out before SUBSCRIBE", async () => {
+  const [host, port] = requireEnv("PLASTROND_TEST_RABBITMQ_TCP").split(":");
+  const proxy = TcpProxy.start({ host, port: Number(port) }, { record: true });
+  const broker = createBrokerConnection(brokerConfig(`127.0.0.1:${proxy.port}`), FAST);
+  const owed = uniqueQueue("owed");
+  try {
+    broker.subscribe(uniqueQueue("jobs"), (m) => m.ack());
+    broker.onConnect(() => {
+      broker.send(owed, {}, "owed", { receipt: true }).catch(() => {});
+    });
+    broker.start();
+    await waitFor(() => proxy.fromClients[0]?.includes("SUBSCRIBE\n"), 15_000, "SUBSCRIBE");
+    proxy.cut();
+    await waitFor(() => proxy.fromClients[1]?.includes("SUBSCRIBE\n"), 15_000, "re-SUBSCRIBE");
+    for (const [session, text] of proxy.fromClients.slice(0, 2).entries()) {
+      const send = text.indexOf(`SEND\ndestination:${owed}`);
+      assert(send >= 0, `session ${session} sent the owed message`);
+      assert(send < text.indexOf("SUBSCRIBE\n"), `session ${session}: SEND before SUBSCRIBE`);
+    }
+  } finally {
+    await broker.stop();
+    await proxy.close();
+  }
+});
+
 for (const serverVar of ["PLASTROND_TEST_RABBITMQ_TCP", "PLASTROND_TEST_RABBITMQ_WS"]) {
   Deno.test(`${serverVar}: a send waiting for its RECEIPT rejects when the connection is cut`, async () => {
     const { proxy, server } = proxied(serverVar);

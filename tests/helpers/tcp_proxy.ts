@@ -25,10 +25,14 @@ export interface ProxyTarget {
 export interface ProxyOptions {
   /** Terminate TLS with this PEM certificate and key (forwarding plain TCP). */
   tls?: { cert: string; key: string };
+  /** Keep what clients send, for {@linkcode TcpProxy.fromClients}. */
+  record?: boolean;
 }
 
 interface Pair {
   client: Deno.Conn;
+  /** Index of this connection in `fromClients`. */
+  index: number;
   server?: Deno.Conn;
   done: Promise<void>;
 }
@@ -40,11 +44,15 @@ export class TcpProxy {
   readonly #pairs = new Set<Pair>();
   readonly #accepting: Promise<void>;
   #stallServer = false;
+  #holdServer = false;
   #refuse = false;
   #accepted = 0;
+  #fromClients: string[] = [];
+  readonly #record: boolean;
 
   private constructor(target: ProxyTarget, options: ProxyOptions) {
     this.#target = target;
+    this.#record = options.record ?? false;
     this.#listener = options.tls
       ? Deno.listenTls({ hostname: "127.0.0.1", port: 0, ...options.tls })
       : Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -71,9 +79,26 @@ export class TcpProxy {
     return this.#pairs.size;
   }
 
+  /**
+   * With `record`: everything clients sent so far, one string per connection
+   * in the order they were accepted (bytes as Latin-1, so frames can be searched).
+   */
+  get fromClients(): readonly string[] {
+    return this.#fromClients;
+  }
+
   /** While true, bytes from the service to clients are dropped (a silent network). */
   set stallServer(value: boolean) {
     this.#stallServer = value;
+  }
+
+  /**
+   * While true, bytes from the service to clients are held back (TCP keeps
+   * them); set to false, they are delivered in order. Lets a test make a
+   * frame from the service arrive after a frame the client sent later.
+   */
+  set holdServer(value: boolean) {
+    this.#holdServer = value;
   }
 
   /** While true, new connections are closed at once. */
@@ -111,7 +136,7 @@ export class TcpProxy {
         client.close();
         continue;
       }
-      const pair = { client } as Pair;
+      const pair = { client, index: this.#fromClients.push("") - 1 } as Pair;
       pair.done = this.#serve(pair).finally(() => this.#pairs.delete(pair));
       this.#pairs.add(pair);
     }
@@ -124,19 +149,42 @@ export class TcpProxy {
       closePair(pair);
       return;
     }
+    const record = this.#record
+      ? (bytes: Uint8Array) => {
+        for (let i = 0; i < bytes.length; i += 8192) {
+          this.#fromClients[pair.index] += String.fromCharCode(...bytes.subarray(i, i + 8192));
+        }
+      }
+      : undefined;
     await Promise.all([
-      this.#pump(pair.client, pair.server, pair, () => false),
-      this.#pump(pair.server, pair.client, pair, () => this.#stallServer),
+      this.#pump(pair.client, pair.server, pair, () => false, record),
+      this.#pump(
+        pair.server,
+        pair.client,
+        pair,
+        () => this.#stallServer,
+        undefined,
+        () => this.#holdServer,
+      ),
     ]);
   }
 
-  async #pump(from: Deno.Conn, to: Deno.Conn, pair: Pair, drop: () => boolean): Promise<void> {
+  async #pump(
+    from: Deno.Conn,
+    to: Deno.Conn,
+    pair: Pair,
+    drop: () => boolean,
+    record?: (bytes: Uint8Array) => void,
+    hold: () => boolean = () => false,
+  ): Promise<void> {
     const buffer = new Uint8Array(64 * 1024);
     try {
       while (true) {
         const n = await from.read(buffer);
         if (n === null) break;
         if (drop()) continue;
+        record?.(buffer.subarray(0, n));
+        while (hold()) await new Promise((resolve) => setTimeout(resolve, 10));
         let written = 0;
         while (written < n) written += await to.write(buffer.subarray(written, n));
       }
