@@ -588,6 +588,7 @@ export async function* runImport(
 /** The `import` command (SPEC §4). */
 export const importCommand: Command = {
   name: "import",
+  rerunArg: "resume",
   args: {
     model: { type: "string", required: true },
     "validate-only": { type: "boolean", default: false },

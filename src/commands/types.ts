@@ -56,5 +56,12 @@ export interface CommandResult {
 export interface Command {
   name: string;
   args: Record<string, ArgSpec>;
+  /**
+   * A boolean argument that, when true, makes a request for a job id that
+   * already finished run again instead of being answered with the stored
+   * completion (the command continues from its own job state, e.g. import's
+   * `resume`). Its new completion replaces the stored one.
+   */
+  rerunArg?: string;
   run(context: CommandContext): AsyncGenerator<Progress, CommandResult, void>;
 }

@@ -12,9 +12,12 @@ import type { BrokerConnection, ReceivedMessage } from "../broker/types.ts";
 import type { Command } from "../commands/types.ts";
 import type { Config } from "../config/types.ts";
 import { BadRequestError, JobFailedError } from "../errors.ts";
+import { redact } from "../redact.ts";
+import { isRequestDependent } from "../store/atomic_file.ts";
 import {
   fromBase64,
   type MessageStore,
+  type OutboxEntry,
   type OutgoingMessage,
   type StoredRequest,
   toBase64,
@@ -30,6 +33,8 @@ import { decodeBody } from "./utf8.ts";
 const log = getLogger(["plastrond", "runner"]);
 const STORE_RETRY_MS = 10_000;
 const DAY_MS = 86_400_000;
+/** How much of the body of a message without a job id goes into the log. */
+const BODY_PREVIEW_CHARS = 500;
 
 /** What the runner needs. */
 export interface JobRunnerOptions {
@@ -39,6 +44,8 @@ export interface JobRunnerOptions {
   commands: Map<string, Command>;
   /** Least time between two progress frames of one job (default 500 ms). */
   progressIntervalMs?: number;
+  /** Wait between tries when the store cannot be written (default 10 s). */
+  storeRetryMs?: number;
 }
 
 /** A job the runner knows about, for the operator's view. */
@@ -62,6 +69,18 @@ export interface RunnerCounters {
 
 interface ActiveJob extends ActiveJobInfo {
   controller: AbortController;
+  /** The request's identity, to tell a duplicate from a reused job id. */
+  fingerprint: string;
+  /** The inbox entry as last written, while the job runs. */
+  stored?: StoredRequest;
+  /** Still running when the shutdown grace period ended; its attempt was given back. */
+  abandoned?: boolean;
+}
+
+/** How far a job's finishing got, so a retry does not repeat a step. */
+interface FinishSteps {
+  recorded?: boolean;
+  entry?: OutboxEntry;
 }
 
 /** Thrown into a command's signal when the daemon shuts down. */
@@ -76,13 +95,18 @@ export class JobRunner {
   #broker: BrokerConnection;
   #commands: Map<string, Command>;
   #progressIntervalMs: number;
+  #storeRetryMs: number;
   #outbox: OutboxSender;
   #active = new Map<string, ActiveJob>();
   #queue: StoredRequest[] = [];
   #running = new Set<Promise<void>>();
   #held: ReceivedMessage | undefined;
+  /** Frames being stored now: they take a slot as soon as they are acked. */
+  #accepting = 0;
   #timers = new Set<ReturnType<typeof setTimeout>>();
   #stopping = false;
+  /** Aborted at shutdown: ends waits between store retries. */
+  #stop = new AbortController();
   #subscribed = false;
   /** Counters since start. */
   readonly counters: RunnerCounters = {
@@ -100,12 +124,18 @@ export class JobRunner {
     this.#broker = options.broker;
     this.#commands = options.commands;
     this.#progressIntervalMs = options.progressIntervalMs ?? 500;
+    this.#storeRetryMs = options.storeRetryMs ?? STORE_RETRY_MS;
     this.#outbox = new OutboxSender(options.store, options.broker);
   }
 
   /** Jobs queued or running now. */
   get activeJobs(): ActiveJobInfo[] {
-    return [...this.#active.values()].map(({ controller: _, ...info }) => ({ ...info }));
+    return [...this.#active.values()].map((job) => {
+      const info: ActiveJobInfo = { jobId: job.jobId, command: job.command, state: job.state };
+      if (job.startedAt !== undefined) info.startedAt = job.startedAt;
+      if (job.progress !== undefined) info.progress = job.progress;
+      return info;
+    });
   }
 
   /** Completions waiting for the broker. */
@@ -114,8 +144,9 @@ export class JobRunner {
   }
 
   /**
-   * Re-send the outbox, replay the inbox, then subscribe to the jobs queue.
-   * The broker connection may still be connecting: frames go out once it is up.
+   * Re-send the outbox, replay the inbox, then subscribe to the jobs queue
+   * (once a job slot is free). The broker connection may still be
+   * connecting: frames go out once it is up, the outbox's first.
    */
   async start(): Promise<void> {
     await this.#outbox.load();
@@ -123,7 +154,7 @@ export class JobRunner {
     if (stored.length > 0) log.info(`replaying ${stored.length} unfinished job(s) from the inbox`);
     for (const request of stored) this.#enqueue(request);
     this.#expireOldRecords();
-    this.#subscribe();
+    this.#updateSubscription();
   }
 
   /**
@@ -133,6 +164,7 @@ export class JobRunner {
    */
   async shutdown(graceMs: number): Promise<void> {
     this.#stopping = true;
+    this.#stop.abort();
     if (this.#subscribed) this.#broker.unsubscribe(this.#config.broker.destinations.jobs);
     this.#subscribed = false;
     this.#held = undefined; // not acked: the broker gives it to someone else
@@ -146,6 +178,7 @@ export class JobRunner {
       const grace = new Promise<void>((resolve) => timer = setTimeout(resolve, graceMs));
       await Promise.race([Promise.allSettled([...this.#running]), grace]);
       clearTimeout(timer);
+      await this.#giveBackAttempts();
     }
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers.clear();
@@ -153,28 +186,91 @@ export class JobRunner {
     this.#outbox.stop();
   }
 
-  #subscribe(): void {
-    if (this.#stopping || this.#subscribed) return;
-    this.#subscribed = true;
-    this.#broker.subscribe(
-      this.#config.broker.destinations.jobs,
-      (message) => this.#onMessage(message),
-    );
+  /**
+   * Jobs still running after the grace period are cut short by the exit, but
+   * that is a shutdown, not a crash: their inbox entries get back the attempt
+   * counted when they started.
+   */
+  async #giveBackAttempts(): Promise<void> {
+    for (const job of this.#active.values()) {
+      const stored = job.stored;
+      if (job.state !== "running" || !stored || job.abandoned) continue;
+      job.abandoned = true;
+      stored.attempts = Math.max(0, stored.attempts - 1);
+      try {
+        await this.#store.putRequest(stored);
+        log.warn(
+          `job ${job.jobId} did not reach a safe point within the grace period; ` +
+            "it runs again at the next start (not counted as a crash)",
+        );
+      } catch (error) {
+        log.error(`job ${job.jobId}: cannot update its inbox entry: ${(error as Error).message}`);
+      }
+    }
+  }
+
+  /**
+   * Flow control (SPEC §7): subscribed only while a job slot is free, so that
+   * other daemons on the queue get the waiting jobs. Called whenever the
+   * number of jobs changes; the UNSUBSCRIBE goes right after the ACK of the
+   * request that took the last slot.
+   */
+  #updateSubscription(): void {
+    const destination = this.#config.broker.destinations.jobs;
+    const wanted = !this.#stopping && this.#slotsFree();
+    if (wanted && !this.#subscribed) {
+      this.#subscribed = true;
+      this.#broker.subscribe(destination, (message) => this.#onMessage(message));
+      log.debug(`a job slot is free: subscribed to ${destination}`);
+    } else if (!wanted && this.#subscribed && !this.#stopping) {
+      this.#subscribed = false;
+      this.#broker.unsubscribe(destination);
+      log.debug(`every job slot is busy: unsubscribed from ${destination}`);
+    }
   }
 
   #slotsFree(): boolean {
-    return this.#running.size + this.#queue.length < this.#config.daemon.maxConcurrentJobs;
+    const taken = this.#running.size + this.#queue.length + this.#accepting;
+    return taken < this.#config.daemon.maxConcurrentJobs;
+  }
+
+  /** The command's rerun argument is true: the request runs again although its job finished. */
+  #reruns(request: JobRequest): boolean {
+    const command = this.#commands.get(request.command);
+    const name = command?.rerunArg;
+    const spec = name === undefined ? undefined : command?.args[name];
+    if (!command || name === undefined || !spec) return false;
+    try {
+      return parseArgs(command.name, { [name]: spec }, request.rawArgs).args[name] === true;
+    } catch {
+      return false; // a bad value is reported when the request is checked
+    }
   }
 
   #onMessage(message: ReceivedMessage): void {
     if (this.#stopping) return;
     if (!this.#slotsFree()) {
-      // Prefetch is one: holding this frame unacked keeps the broker from
-      // sending us more while every slot is busy.
+      // Only when a frame was on its way as the last slot filled: holding it
+      // unacked (prefetch is one) until a slot frees loses nothing.
       this.#held = message;
       return;
     }
-    this.#guard(this.#accept(message));
+    this.#take(message);
+  }
+
+  /**
+   * Accept a frame, counting it against the slots meanwhile; afterwards
+   * unsubscribe if it took the last slot (the UNSUBSCRIBE follows its ACK
+   * before any other frame is read).
+   */
+  #take(message: ReceivedMessage): void {
+    this.#accepting++;
+    this.#guard(
+      this.#accept(message).finally(() => {
+        this.#accepting--;
+        this.#updateSubscription();
+      }),
+    );
   }
 
   /** Take one frame: reject, answer from the record, refuse, or store and queue it. */
@@ -192,49 +288,58 @@ export class JobRunner {
         log.error(
           `rejected a message without PlastronJobId (headers ${
             JSON.stringify(message.headers)
-          }, ${message.body.length} body bytes); kept in ${path}`,
+          }, ${message.body.length} body bytes: ${bodyPreview(message.body)}); kept in ${path}`,
         );
         message.ack();
         return;
       }
       const print = fingerprint(request);
-      const finished = await this.#store.getFinished(request.jobId);
-      if (finished) {
+      const reruns = this.#reruns(request);
+      const pending = this.#active.get(request.jobId)?.fingerprint ??
+        (await this.#store.getRequest(request.jobId))?.fingerprint;
+      if (pending !== undefined) {
         this.counters.duplicates++;
-        if (finished.fingerprint === print) {
-          log.info(`job ${request.jobId} already finished; sending its completion again`);
-          await this.#send(request.jobId, finished.completion);
+        if (pending === print || reruns) {
+          log.info(`job ${request.jobId} is already queued or running; duplicate ignored`);
         } else {
-          log.warn(`job id ${request.jobId} reused with a different request`);
-          await this.#send(
-            request.jobId,
-            completionMessage(
-              this.#config.broker.destinations.jobsCompleted,
-              request,
-              errorOutcome(
-                request.command,
-                `job id ${request.jobId} was already used for a different request; ` +
-                  "send the new request with a new job id",
-              ),
-            ),
+          log.warn(`job id ${request.jobId} reused with a different request while it runs`);
+          await this.#sendRefusal(
+            request,
+            `job id ${request.jobId} is already queued or running with a different request; ` +
+              "send the new request with a new job id",
           );
         }
         message.ack();
         return;
       }
-      if (this.#active.has(request.jobId) || await this.#store.getRequest(request.jobId)) {
+      const finished = await this.#store.getFinished(request.jobId);
+      if (finished && !reruns) {
         this.counters.duplicates++;
-        log.info(`job ${request.jobId} is already queued or running; duplicate ignored`);
+        if (finished.fingerprint === print) {
+          log.info(`job ${request.jobId} already finished; sending its completion again`);
+          await this.#send(request.jobId, finished.completion, request.command);
+        } else {
+          log.warn(`job id ${request.jobId} reused with a different request`);
+          await this.#sendRefusal(
+            request,
+            `job id ${request.jobId} was already used for a different request; ` +
+              "send the new request with a new job id",
+          );
+        }
         message.ack();
         return;
       }
       const problem = this.#check(request);
       if (problem) {
         log.warn(`job ${request.jobId}: bad request: ${problem.message}`);
-        await this.#finish(request, print, errorOutcome(request.command, problem.message), false);
+        const outcome = errorOutcome(request.command, problem.message);
+        // A bad resume of a finished job leaves that job's record as it is.
+        if (finished) await this.#sendRefusal(request, problem.message);
+        else await this.#finish(request, print, outcome, undefined);
         message.ack();
         return;
       }
+      if (finished) log.info(`job ${request.jobId} finished before; running it again (resume)`);
       const stored: StoredRequest = {
         jobId: request.jobId,
         headers: message.headers,
@@ -249,18 +354,54 @@ export class JobRunner {
         `job ${request.jobId}: received ${request.command}` +
           (request.onBehalfOf ? ` on behalf of ${request.onBehalfOf}` : ""),
       );
-      this.#enqueue(stored);
+      this.#enqueue(stored, print);
     } catch (error) {
+      if (isRequestDependent(error) && await this.#refuseUnstorable(request, error as Error)) {
+        message.ack();
+        return;
+      }
       // The store could not take it (disk full, permissions): leave it unacked
       // so the broker keeps it, and try again later.
       log.error(
         `cannot store job ${request.jobId || "(no id)"}: ${(error as Error).message}; ` +
-          `not acknowledged, retrying in ${STORE_RETRY_MS / 1000} s`,
+          `not acknowledged, retrying in ${this.#storeRetryMs / 1000} s`,
       );
-      this.#later(STORE_RETRY_MS, () => {
-        if (!this.#stopping && message.isCurrent()) this.#guard(this.#accept(message));
+      this.#later(this.#storeRetryMs, () => {
+        if (!this.#stopping && message.isCurrent()) this.#take(message);
       });
     }
+  }
+
+  /**
+   * A request the store cannot take because of the request itself (its name
+   * or size): retrying cannot help, so it gets an `Error` completion. False
+   * when even that cannot be written (then the caller retries later).
+   */
+  async #refuseUnstorable(request: JobRequest, error: Error): Promise<boolean> {
+    const text = `this request cannot be stored (${error.message}); ` +
+      "send it again with a shorter job id or a smaller body";
+    log.error(`job ${request.jobId || "(no id)"}: ${text}`);
+    if (!request.jobId) return false;
+    try {
+      await this.#finish(request, fingerprint(request), errorOutcome(request.command, text));
+      return true;
+    } catch (second) {
+      log.error(`job ${request.jobId}: cannot refuse it either: ${(second as Error).message}`);
+      return false;
+    }
+  }
+
+  /** An `Error` completion that changes no record: the job id belongs to another request. */
+  async #sendRefusal(request: JobRequest, text: string): Promise<void> {
+    await this.#send(
+      request.jobId,
+      completionMessage(
+        this.#config.broker.destinations.jobsCompleted,
+        request,
+        errorOutcome(request.command, text),
+      ),
+      request.command,
+    );
   }
 
   /** The reason a request cannot run, or undefined. */
@@ -298,13 +439,14 @@ export class JobRunner {
     return { command, args, unknown, body };
   }
 
-  #enqueue(request: StoredRequest): void {
+  #enqueue(request: StoredRequest, print = request.fingerprint): void {
     const headers = readRequest(request.headers, new Uint8Array());
     this.#active.set(request.jobId, {
       jobId: request.jobId,
       command: headers.command,
       state: "queued",
       controller: new AbortController(),
+      fingerprint: print,
     });
     this.#queue.push(request);
     this.#pump();
@@ -320,33 +462,41 @@ export class JobRunner {
       const run = this.#run(request).catch((error) => {
         log.error(
           `job ${request.jobId}: ${(error as Error).message}; it stays in the inbox ` +
-            `and is tried again in ${STORE_RETRY_MS / 1000} s`,
+            `and is tried again in ${this.#storeRetryMs / 1000} s`,
         );
-        this.#later(STORE_RETRY_MS, () => {
-          if (!this.#stopping && !this.#active.has(request.jobId)) this.#enqueue(request);
+        this.#later(this.#storeRetryMs, () => {
+          if (this.#stopping || this.#active.has(request.jobId)) return;
+          this.#enqueue(request);
+          this.#updateSubscription();
         });
       }).finally(() => {
         this.#running.delete(run);
         this.#active.delete(request.jobId);
         this.#pump();
+        this.#updateSubscription();
       });
       this.#running.add(run);
     }
     if (!this.#stopping && this.#held && this.#slotsFree()) {
       const message = this.#held;
       this.#held = undefined;
-      if (message.isCurrent()) this.#guard(this.#accept(message));
+      if (message.isCurrent()) this.#take(message);
     }
   }
 
   async #run(stored: StoredRequest): Promise<void> {
     const request = readRequest(stored.headers, fromBase64(stored.bodyBase64));
     const finished = await this.#store.getFinished(stored.jobId);
-    if (finished) {
+    // A record of an earlier request (one this request reruns) is not its end.
+    if (
+      finished &&
+      (finished.requestReceivedAt === stored.receivedAt ||
+        (finished.requestReceivedAt === undefined && finished.finishedAt >= stored.receivedAt))
+    ) {
       // Finished before a crash, but its inbox entry was not yet removed.
       const queued = await this.#store.listOutgoing();
       if (!queued.some((entry) => entry.jobId === stored.jobId)) {
-        await this.#send(stored.jobId, finished.completion);
+        await this.#send(stored.jobId, finished.completion, request.command);
       }
       await this.#store.removeRequest(stored.jobId);
       return;
@@ -354,30 +504,68 @@ export class JobRunner {
     const maxAttempts = this.#config.daemon.maxAttempts;
     if (stored.attempts >= maxAttempts) {
       log.error(`job ${stored.jobId} was interrupted ${stored.attempts} time(s); not run again`);
-      await this.#finish(
+      await this.#finishRetrying(
         request,
-        stored.fingerprint,
+        stored,
         errorOutcome(
           request.command,
           `the job was interrupted ${stored.attempts} times while running (the daemon ` +
-            "stopped or crashed); it is not run again: ask an operator to check the " +
+            "crashed); it is not run again: ask an operator to check the " +
             "daemon's log, then send it with a new job id",
         ),
-        true,
       );
       return;
     }
     await this.#store.putRequest({ ...stored, attempts: stored.attempts + 1 });
     stored.attempts++;
+    const job = this.#active.get(stored.jobId);
+    if (job) job.stored = stored;
     const outcome = await this.#execute(request);
     if (outcome === undefined) {
       // Stopped by shutdown at a safe point: not a crash, so not an attempt.
-      stored.attempts--;
-      await this.#store.putRequest(stored);
+      if (!job?.abandoned) {
+        stored.attempts--;
+        await this.#store.putRequest(stored);
+      }
       log.info(`job ${stored.jobId}: stopped for shutdown; it runs again at the next start`);
       return;
     }
-    await this.#finish(request, stored.fingerprint, outcome, true);
+    await this.#finishRetrying(request, stored, outcome);
+  }
+
+  /**
+   * Finish a job whose command has run: a store that cannot be written now
+   * (full disk) is tried again, keeping the outcome, so the command does not
+   * run again. Given up only at shutdown (then the job runs again at the next
+   * start, its attempt given back).
+   */
+  async #finishRetrying(
+    request: JobRequest,
+    stored: StoredRequest,
+    outcome: JobOutcome,
+  ): Promise<void> {
+    const steps: FinishSteps = {};
+    while (true) {
+      try {
+        await this.#finish(request, stored.fingerprint, outcome, stored, steps);
+        return;
+      } catch (error) {
+        if (this.#stopping) {
+          log.error(
+            `job ${request.jobId}: its outcome cannot be recorded (${(error as Error).message}); ` +
+              "it runs again at the next start",
+          );
+          stored.attempts = Math.max(0, stored.attempts - 1);
+          await this.#store.putRequest(stored).catch(() => {});
+          return;
+        }
+        log.error(
+          `job ${request.jobId}: ${outcome.status}, but its outcome cannot be recorded ` +
+            `(${(error as Error).message}); trying again in ${this.#storeRetryMs / 1000} s`,
+        );
+        await this.#pause(this.#storeRetryMs);
+      }
+    }
   }
 
   /** Run the command; undefined when it stopped for shutdown. */
@@ -453,26 +641,42 @@ export class JobRunner {
     }
   }
 
-  /** Record the outcome, queue the completion, drop the inbox entry, then let it go out. */
+  /**
+   * Record the outcome, queue the completion, drop the inbox entry (when the
+   * request was stored), then let it go out. `steps` carries what an earlier
+   * try already did.
+   */
   async #finish(
     request: JobRequest,
     print: string,
     outcome: JobOutcome,
-    inInbox: boolean,
+    stored?: StoredRequest,
+    steps: FinishSteps = {},
   ): Promise<void> {
     const completion = completionMessage(
       this.#config.broker.destinations.jobsCompleted,
       request,
       outcome,
     );
-    await this.#store.putFinished({
-      jobId: request.jobId,
-      fingerprint: print,
-      finishedAt: Date.now(),
-      completion,
-    });
-    const entry = await this.#store.addOutgoing(request.jobId, completion);
-    if (inInbox) await this.#store.removeRequest(request.jobId);
+    if (!steps.recorded) {
+      try {
+        await this.#store.putFinished({
+          jobId: request.jobId,
+          fingerprint: print,
+          finishedAt: Date.now(),
+          requestReceivedAt: stored?.receivedAt ?? 0,
+          completion,
+        });
+      } catch (error) {
+        if (!isRequestDependent(error)) throw error;
+        // Cannot be kept under this job id: the completion still goes out.
+        log.warn(`job ${request.jobId}: no finished record kept: ${(error as Error).message}`);
+      }
+      steps.recorded = true;
+    }
+    steps.entry ??= await this.#store.addOutgoing(request.jobId, completion, request.command);
+    const entry = steps.entry;
+    if (stored) await this.#store.removeRequest(request.jobId);
     this.#outbox.release(entry);
     reportSample("jobFinished", {
       command: request.command,
@@ -488,8 +692,8 @@ export class JobRunner {
     );
   }
 
-  async #send(jobId: string, message: OutgoingMessage): Promise<void> {
-    this.#outbox.release(await this.#store.addOutgoing(jobId, message));
+  async #send(jobId: string, message: OutgoingMessage, command?: string): Promise<void> {
+    this.#outbox.release(await this.#store.addOutgoing(jobId, message, command));
   }
 
   #sendProgress(request: JobRequest, progress: Record<string, unknown>): void {
@@ -513,6 +717,20 @@ export class JobRunner {
     this.#later(DAY_MS, () => this.#expireOldRecords());
   }
 
+  /** Wait `ms`, or less when the runner shuts down. */
+  #pause(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.#stop.signal.aborted) return resolve();
+      const done = () => {
+        clearTimeout(timer);
+        this.#stop.signal.removeEventListener("abort", done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      this.#stop.signal.addEventListener("abort", done, { once: true });
+    });
+  }
+
   #later(ms: number, action: () => void): void {
     const timer = setTimeout(() => {
       this.#timers.delete(timer);
@@ -524,4 +742,14 @@ export class JobRunner {
   #guard(work: Promise<void>): void {
     work.catch((error) => log.error(`unexpected runner error: ${(error as Error)?.stack}`));
   }
+}
+
+/** The start of a body as text for the log (secrets redacted), with its size. */
+function bodyPreview(body: Uint8Array): string {
+  if (body.length === 0) return "empty";
+  const text = new TextDecoder("utf-8", { fatal: false })
+    .decode(body.subarray(0, BODY_PREVIEW_CHARS * 4))
+    .slice(0, BODY_PREVIEW_CHARS);
+  const more = body.length > new TextEncoder().encode(text).length ? "…" : "";
+  return JSON.stringify(redact(text)) + more;
 }

@@ -1,16 +1,24 @@
 /**
  * Sends the outbox to the broker: each completion is sent with a receipt and
  * removed from disk only once the broker confirmed it. While the broker is
- * away, completions wait and go out after reconnect.
+ * away, completions wait and go out after reconnect. A completion the broker
+ * itself refuses again and again (e.g. over its size limit) is set aside in
+ * `rejected/` and replaced by a small `Error` completion, so it does not hold
+ * up the ones behind it.
  *
  * @module
  */
 import { getLogger } from "@logtape/logtape";
+import { BrokerSendError } from "../broker/errors.ts";
 import type { BrokerConnection } from "../broker/types.ts";
 import type { MessageStore, OutboxEntry } from "../store/message_store.ts";
+import { completionMessage, errorOutcome } from "./messages.ts";
 
 const log = getLogger(["plastrond", "outbox"]);
 const RETRY_MS = 5_000;
+
+/** Refusals by the broker of one completion before it is replaced by an `Error` one. */
+export const MAX_REFUSALS = 3;
 
 /** Delivers outbox entries in order, at least once. */
 export class OutboxSender {
@@ -21,6 +29,8 @@ export class OutboxSender {
   #retry: ReturnType<typeof setTimeout> | undefined;
   #stopped = false;
   #sent = 0;
+  /** Consecutive refusals of the entry at the head of the queue. */
+  #refusals = { id: "", count: 0 };
 
   constructor(store: MessageStore, broker: BrokerConnection) {
     this.#store = store;
@@ -86,6 +96,11 @@ export class OutboxSender {
       try {
         await this.#broker.send(destination, headers, body, { receipt: true });
       } catch (error) {
+        if (
+          error instanceof BrokerSendError && error.refused && await this.#refused(entry, error)
+        ) {
+          continue;
+        }
         log.warn(
           `completion of job ${entry.jobId} not confirmed by the broker ` +
             `(${(error as Error).message}); it stays in the outbox and is sent again`,
@@ -101,6 +116,47 @@ export class OutboxSender {
       this.#queue.shift();
       this.#sent++;
       log.debug(`completion of job ${entry.jobId} delivered`);
+    }
+  }
+
+  /**
+   * Count a refusal of the head entry; at {@linkcode MAX_REFUSALS}, put an
+   * `Error` completion in its place and set the original aside. True when
+   * the head was replaced (send the replacement now).
+   */
+  async #refused(entry: OutboxEntry, error: BrokerSendError): Promise<boolean> {
+    if (this.#refusals.id !== entry.id) this.#refusals = { id: entry.id, count: 0 };
+    this.#refusals.count++;
+    if (this.#refusals.count < MAX_REFUSALS) return false;
+    const bytes = new TextEncoder().encode(entry.message.body).length;
+    const text = `the broker refused this job's completion ${this.#refusals.count} times ` +
+      `(${bytes} bytes; ${error.message}); the job ran, but its result cannot be delivered: ` +
+      "ask an operator for it (kept in the daemon's message store, rejected/)";
+    try {
+      const replacement = completionMessage(
+        entry.message.destination,
+        { jobId: entry.jobId, statusUrl: entry.message.headers.PlastronStatusURL },
+        errorOutcome(entry.command ?? "", text),
+      );
+      const added = await this.#store.addOutgoing(entry.jobId, replacement, entry.command);
+      const path = await this.#store.setOutgoingAside(entry, text);
+      const finished = await this.#store.getFinished(entry.jobId).catch(() => undefined);
+      if (finished && finished.completion.body === entry.message.body) {
+        // A duplicate request is answered with the completion that can be delivered.
+        await this.#store.putFinished({ ...finished, completion: replacement });
+      }
+      if (this.#queue[0] === entry) this.#queue[0] = added;
+      this.#refusals = { id: "", count: 0 };
+      log.error(
+        `job ${entry.jobId}: ${text}; set aside in ${path}, an Error completion sent instead`,
+      );
+      return true;
+    } catch (storeError) {
+      log.error(
+        `job ${entry.jobId}: the broker keeps refusing its completion and it cannot be set ` +
+          `aside (${(storeError as Error).message}); it is tried again`,
+      );
+      return false;
     }
   }
 
