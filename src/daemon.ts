@@ -60,12 +60,25 @@ export async function runDaemon(config: Config, options: DaemonOptions): Promise
     event.preventDefault();
     log.error(`unexpected error (the daemon keeps running): ${describe(event.reason)}`);
   };
+  // An exception thrown in a callback (a timer, an event listener) would end
+  // the process: log it and keep serving.
+  const onError = (event: ErrorEvent) => {
+    event.preventDefault();
+    log.error(
+      `unexpected exception (the daemon keeps running): ${describe(event.error ?? event.message)}`,
+    );
+  };
+  const removeListeners = () => {
+    globalThis.removeEventListener("unhandledrejection", onUnhandled);
+    globalThis.removeEventListener("error", onError);
+  };
   globalThis.addEventListener("unhandledrejection", onUnhandled);
+  globalThis.addEventListener("error", onError);
   let store: MessageStore;
   try {
     store = await MessageStore.open(config.broker.messageStoreDir);
   } catch (error) {
-    globalThis.removeEventListener("unhandledrejection", onUnhandled);
+    removeListeners();
     if (error instanceof StoreError) {
       log.fatal(error.message);
       return 1;
@@ -83,7 +96,7 @@ export async function runDaemon(config: Config, options: DaemonOptions): Promise
   broker.onConnect(() => {
     log.info(
       `connected to ${config.broker.server}; subscribed to ${config.broker.destinations.jobs} ` +
-        `(${Math.round(performance.now() - startedAt)} ms after start)`,
+        `while a job slot is free (${Math.round(performance.now() - startedAt)} ms after start)`,
     );
   });
   broker.onDisconnect((reason) => log.warn(`lost the broker connection: ${reason}`));
@@ -119,7 +132,7 @@ export async function runDaemon(config: Config, options: DaemonOptions): Promise
     return 0;
   } finally {
     store.close();
-    globalThis.removeEventListener("unhandledrejection", onUnhandled);
+    removeListeners();
   }
 }
 

@@ -12,8 +12,14 @@ export const REDACTED = "***";
 const secrets = new Set<string>();
 let ordered: string[] = [];
 
-/** `scheme://user:password@` — the password part is replaced. */
-const URI_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/[^\s:/?#@]*:)[^\s/?#]*@/gi;
+/**
+ * `scheme://user:password@` — the password part is replaced: everything up
+ * to the first `@` of the same word, also `/`, `?` and `#`, which people
+ * leave unencoded in passwords (`sftp://ann:pa/ss?w#rd@host`). A port
+ * followed by a path with an `@` in it (`http://host:8080/a@b`) is redacted
+ * too: better a line too dark than a password in the log.
+ */
+const URI_PASSWORD = /\b([a-z][a-z0-9+.-]*:\/\/[^\s:/?#@]*:)[^\s@]*@/gi;
 
 /**
  * Register a secret value; from now on {@linkcode redact} replaces it (and its
