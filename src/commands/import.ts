@@ -65,7 +65,38 @@ interface ImportOptions {
   resume: boolean;
 }
 
-function importOptions(args: CommandContext["args"]): ImportOptions {
+/**
+ * The `relpath` argument, refused (a bad request) unless it names a
+ * container under the endpoint: no `..` segment (also percent-encoded), no
+ * URI, no `?`, `#`, backslash or control character.
+ */
+function checkedRelpath(relpath: string | undefined, endpoint: string): string | undefined {
+  if (relpath === undefined) return undefined;
+  const refuse = (why: string) =>
+    new BadRequestError(
+      `argument relpath ${JSON.stringify(relpath)} ${why}; give a container path under the ` +
+        "repository endpoint, such as collections/posters",
+    );
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(relpath);
+  } catch {
+    throw refuse("has a broken percent-encoding");
+  }
+  if (/^[A-Za-z][A-Za-z0-9+.-]*:/.test(decoded)) throw refuse("is a URI, not a path");
+  // deno-lint-ignore no-control-regex
+  if (/[?#\\\u0000-\u001f\u007f]/.test(decoded)) {
+    throw refuse("contains ?, #, a backslash or a control character");
+  }
+  if (decoded.split("/").some((segment) => segment === "..")) throw refuse("goes up with ..");
+  const root = endpoint.replace(/\/+$/, "");
+  if (outsideRepositoryReason(`${root}/${relpath.replace(/^\/+/, "")}`, root)) {
+    throw refuse("is not under the repository endpoint");
+  }
+  return relpath;
+}
+
+function importOptions(args: CommandContext["args"], endpoint: string): ImportOptions {
   const modelName = String(args["model"] ?? "");
   const model = getModel(modelName);
   if (!model) {
@@ -100,7 +131,7 @@ function importOptions(args: CommandContext["args"]): ImportOptions {
     accessType,
     memberOf,
     binariesLocation: (args["binaries-location"] as string | undefined) || undefined,
-    relpath: (args["relpath"] as string | undefined) || undefined,
+    relpath: checkedRelpath((args["relpath"] as string | undefined) || undefined, endpoint),
     resume: args["resume"] === true,
   };
 }
@@ -381,7 +412,7 @@ export async function* runImport(
   context: CommandContext,
   dependencies: ImportDependencies = {},
 ): AsyncGenerator<Progress, CommandResult, void> {
-  const options = importOptions(context.args);
+  const options = importOptions(context.args, context.config.repository.restEndpoint);
   const { validateOnly } = options;
   let model: ContentModel;
   let vocabularies: Map<string, Vocabulary>;

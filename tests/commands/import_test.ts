@@ -949,3 +949,40 @@ Deno.test("a job id already used with another CSV is refused (the first CSV is k
     assertEquals((await objectsIn(bed)).length, 1);
   });
 });
+
+Deno.test("relpath that goes up with .. or leaves the endpoint is refused as a bad request; one under it is used", async () => {
+  await withBed(async (bed) => {
+    const csv = `${MINIMAL_HEADER}\n${minimalRow("rel-1", "Relpath")}\n`;
+    const name = `escape-${crypto.randomUUID()}`;
+    for (
+      const relpath of [
+        `../${name}`,
+        `plastrond-test/../../${name}`,
+        `%2e%2e/${name}`,
+        `a/%2E%2E/..//${name}`,
+        `http://elsewhere.example/${name}`,
+        `a?b=${name}`,
+        `a\\..\\${name}`,
+      ]
+    ) {
+      for (const validateOnly of [false, true]) {
+        await assertRejects(
+          () => runImportJob(bed, csv, { model: "Item", relpath, "validate-only": validateOnly }),
+          (error: Error) =>
+            error instanceof BadRequestError && error.message.startsWith("argument relpath"),
+          relpath,
+        );
+      }
+    }
+    for (const path of [name, `a/${name}`, `plastrond-test/${name}`]) {
+      assertEquals(await bed.repo.exists(`${bed.repo.endpoint}/${path}`), false, path);
+    }
+    assertEquals(await objectsIn(bed), []);
+    // a container under the endpoint is created and used
+    const inside = `${bed.container.slice(bed.repo.endpoint.length + 1)}/sub`;
+    const run = await runImportJob(bed, csv, { model: "Item", relpath: inside });
+    assertEquals(created(run).map((uri) => uri.slice(0, uri.lastIndexOf("/"))), [
+      `${bed.container}/sub`,
+    ]);
+  });
+});
