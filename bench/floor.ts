@@ -59,14 +59,21 @@ export function replayUnits(requests: readonly RecordedRequest[]): RecordedReque
   return units;
 }
 
-/** Replay `requests` against `origin` (e.g. `http://127.0.0.1:8080`) on a pool of `workers`. */
+/**
+ * Replay `requests` against `origin` (e.g. `http://127.0.0.1:8080`) on a pool
+ * of `workers`. With `remap` (for jobs that write) every UUID is replaced by
+ * a fresh one so that new objects are written; a read-only replay (`remap:
+ * false`, e.g. an export) reads the same objects again.
+ */
 export async function replay(
   requests: readonly RecordedRequest[],
   origin: string,
   workers: number,
+  { remap = true }: { remap?: boolean } = {},
 ): Promise<FloorResult> {
   const mapped = new Map<string, string>();
   const fresh = (old: string) => {
+    if (!remap) return old;
     let value = mapped.get(old);
     if (!value) mapped.set(old, value = crypto.randomUUID());
     return value;

@@ -56,8 +56,10 @@ export class JobClient {
     broker.subscribe(destinations.completed, (message) => {
       const at = performance.now();
       message.ack();
-      // the original daemon sends progress and completion to the same queue
-      if (!message.headers["PlastronJobStatus"]) return;
+      // A completion carries PlastronJobStatus (plastrond) or, from the original
+      // daemon, only PlastronJobState (done) or PlastronJobError (failed).
+      const h = message.headers;
+      if (!h["PlastronJobStatus"] && !h["PlastronJobState"] && !h["PlastronJobError"]) return;
       client.#waiting.get(message.headers["PlastronJobId"])?.(message, at);
     });
     // progress messages are drained so the queue does not grow
@@ -104,7 +106,8 @@ export class JobClient {
         jobId,
         sentAt,
         completedAt: at,
-        status: message.headers["PlastronJobStatus"] ?? "",
+        status: message.headers["PlastronJobStatus"] ??
+          (message.headers["PlastronJobError"] ? "Error" : "Done"),
         headers: message.headers,
         body: parsed,
       };

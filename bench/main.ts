@@ -1,5 +1,5 @@
 /**
- * `deno task bench [--quick] [--items N (default 60; 12 with --quick)] [--no-original] [--no-memory] [--memory-mib N]`
+ * `deno task bench [--quick] [--items N (default 200; 12 with --quick)] [--no-original] [--no-memory] [--memory-mib N]`
  *
  * Benchmarks plastrond against the local test bed (RabbitMQ over STOMP/TCP,
  * Fedora 6.5, all on 127.0.0.1) with a data set it creates itself, and
@@ -77,7 +77,7 @@ function machine(): BenchResults["machine"] {
 async function main(): Promise<void> {
   loadTestbedEnv();
   const quick = Deno.args.includes("--quick");
-  const items = Number(option("--items") ?? (quick ? 12 : 60));
+  const items = Number(option("--items") ?? (quick ? 12 : 200));
   const pages = 2;
   const broker = requireEnv("PLASTROND_TEST_RABBITMQ_TCP");
   const fedora = new URL(requireEnv("PLASTROND_TEST_FEDORA"));
@@ -113,6 +113,7 @@ async function main(): Promise<void> {
     let created: string[] = [];
     const recordedImport: typeof recorder.requests = [];
     const recordedExport: typeof recorder.requests = [];
+    const recordedExportBinaries: typeof recorder.requests = [];
 
     for (const workers of [1, 4]) {
       const dir = join(work, `daemon-w${workers}`);
@@ -164,7 +165,10 @@ async function main(): Promise<void> {
           "binaries-location": dataset.dir,
           relpath: `bench/${runId}/w${workers}`,
         }, dataset.csv);
-        results.jobs.push(measureJob("import", workers, items, imported, recorder));
+        results.jobs.push({
+          ...measureJob("import", workers, items, imported, recorder),
+          daemonPeakRssMiB: daemon.memory().peakRssMiB,
+        });
         if (workers === 1) recordedImport.push(...recorder.requests);
         const uris = (imported.body.uris as { created?: string[] } | undefined)?.created ?? [];
         if (workers === 1) created = uris;
@@ -182,8 +186,13 @@ async function main(): Promise<void> {
             "export-binaries": String(binaries),
             format: "text/turtle",
           }, created.join("\n"));
-          results.jobs.push(measureJob(name, workers, created.length, exported, recorder));
-          if (workers === 1 && !binaries) recordedExport.push(...recorder.requests);
+          results.jobs.push({
+            ...measureJob(name, workers, created.length, exported, recorder),
+            daemonPeakRssMiB: daemon.memory().peakRssMiB,
+          });
+          if (workers === 1) {
+            (binaries ? recordedExportBinaries : recordedExport).push(...recorder.requests);
+          }
         }
         results.daemon.at(-1)!.peakRssMiB = daemon.memory().peakRssMiB;
       } finally {
@@ -194,15 +203,16 @@ async function main(): Promise<void> {
 
     const origin = `http://127.0.0.1:${recorder.port}`;
     for (
-      const [name, recorded] of [["import", recordedImport], [
-        "export metadata",
-        recordedExport,
-      ]] as const
+      const [name, recorded] of [
+        ["import", recordedImport],
+        ["export metadata", recordedExport],
+        ["export with binaries", recordedExportBinaries],
+      ] as const
     ) {
       if (recorded.length === 0) continue;
       for (const workers of [1, 4]) {
         log(`floor: ${name}, ${recorded.length} requests, pool of ${workers}`);
-        const floor = await replay(recorded, origin, workers);
+        const floor = await replay(recorded, origin, workers, { remap: name === "import" });
         results.floor.push({
           name,
           workers,

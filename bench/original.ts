@@ -93,6 +93,8 @@ export async function runOriginal(options: OriginalOptions): Promise<OriginalMea
         },
       },
       COMMANDS: {},
+      // the original's export (and import) ask for a public URL of each object
+      PUBLICATION_WORKFLOW: { PUBLIC_URL_PATTERN: "http://digital.example.edu/objects/{uuid}" },
     }),
   );
   await Deno.mkdir(join(options.dir, "logs"), { recursive: true });

@@ -37,6 +37,7 @@ function jobRow(
     n(job.firstRequestMs),
     n(job.afterLastAnswerMs),
     floorSeconds === undefined ? "–" : `${n(job.seconds / floorSeconds, 2)}×`,
+    n(job.daemonPeakRssMiB, 0),
   ];
 }
 
@@ -69,6 +70,7 @@ export function renderTable(r: BenchResults): string {
       "sent → 1st request ms",
       "last answer → completion ms",
       "time ÷ floor",
+      "daemon peak RSS so far, MiB",
     ], rows),
     "",
   );

@@ -38,6 +38,8 @@ export interface JobMeasurement {
   firstRequestMs?: number;
   /** Last repository answer → completion received from the broker (ms). */
   afterLastAnswerMs?: number;
+  /** The daemon's `VmHWM` right after this job (its peak so far), MiB. */
+  daemonPeakRssMiB?: number;
 }
 
 /** A replay of a job's repository requests without a daemon. */
