@@ -3,14 +3,16 @@
 #
 # usage: scripts/testbed/fedora.sh install|start|stop|status
 #
-#   install  apt-get install jetty9 when missing; fetch the fcrepo-webapp war from
-#            Maven Central into ~/.cache/plastrond/ (Maven's own cache is ~/.m2)
+#   install  install Debian's jetty9, maven and curl when missing (tb_apt_install from
+#            lib.sh: locked, so parallel service installs do not collide); fetch the
+#            fcrepo-webapp war from Maven Central into ~/.cache/plastrond/ (Maven's own
+#            cache is ~/.m2)
 #   start    build a jetty base under .testbed/fedora/, start Fedora, wait until
 #            GET /fcrepo/rest/ with the fedoraAdmin credentials answers 200
 #   stop     stop the instance by its PID and wait until it is gone
 #   status   exit 0 and print the endpoint when it answers, else exit 1
 #
-# Fedora 4.7.6 (a Java 8 target) also runs here on Java 17 with FCREPO_VERSIONS=4.7.6
+# Fedora 4.7.x (a Java 8 target) is tried on Java 17 with FCREPO_VERSIONS="4.7.6 4.7.5"
 # (scripts/testbed/fedora4.sh runs it on its own port and folder).
 #
 # Environment (all optional):
@@ -23,11 +25,13 @@
 #   FEDORA_START_TIMEOUT   seconds to wait for Fedora to answer (default 240)
 #   FEDORA_JAVA_OPTS       extra JVM options (e.g. for the Fedora 4.7 trial)
 set -euo pipefail
+# shellcheck source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 PORT="${FEDORA_PORT:-8080}"
 BASE="${FEDORA_BASE:-$ROOT/.testbed/fedora}"
-CACHE="${HOME}/.cache/plastrond"
+CACHE="$TB_CACHE"
 VERSIONS="${FCREPO_VERSIONS:-6.5.1 6.5.2 6.5.0 6.1.0 6.0.0}"
 SESSION_TIMEOUT="${FEDORA_SESSION_TIMEOUT:-60000}"
 START_TIMEOUT="${FEDORA_START_TIMEOUT:-240}"
@@ -51,10 +55,10 @@ cached_war() {
 }
 
 install() {
-  if [[ ! -f "$JETTY_HOME/start.jar" ]]; then
-    log "installing Debian's jetty9"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends jetty9 >/dev/null
+  local new_jetty=""
+  [[ -f "$JETTY_HOME/start.jar" ]] || new_jetty=1
+  tb_apt_install jetty9 maven curl
+  if [[ -n "$new_jetty" ]]; then
     # The package enables a system service; the test bed runs its own instance only.
     systemctl disable --now jetty9 >/dev/null 2>&1 || true
   fi
@@ -146,6 +150,7 @@ EOF
 }
 
 start() {
+  command -v curl >/dev/null || tb_apt_install curl
   if answers; then
     log "already answering at $URL"
     return 0
