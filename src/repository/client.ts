@@ -604,16 +604,21 @@ export class RepositoryClient {
   /**
    * Runs `work` in a transaction: commits when it succeeds, rolls back when
    * it (or the commit, or a keep-alive) fails, and rethrows the failure.
+   *
+   * When the transaction fails while `work` runs (a keep-alive refused), this
+   * rejects at once with the {@link TransactionError}, whatever `work` is
+   * waiting for; `work` is abandoned (its later requests fail at once without
+   * reaching the repository). `signal` is aborted then (and on rollback):
+   * pass it to the work's own I/O so that it stops too.
    */
   async transaction<T>(
-    work: (tx: RepositoryClient) => Promise<T>,
+    work: (tx: RepositoryClient, signal: AbortSignal) => Promise<T>,
     options: TransactionOptions = {},
   ): Promise<T> {
     const bound = await this.beginTransaction(options);
     const tx = bound.transactionInUse!;
     try {
-      const result = await work(bound);
-      tx.assertOpen("COMMIT", tx.location);
+      const result = await untilAborted(() => work(bound, tx.signal), tx.signal);
       await tx.commit();
       return result;
     } catch (e) {
@@ -621,4 +626,17 @@ export class RepositoryClient {
       throw e;
     }
   }
+}
+
+/** Runs `work`, but rejects with the signal's reason as soon as `signal` aborts. */
+function untilAborted<T>(work: () => Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener("abort", onAbort, { once: true });
+    // The work's own outcome is still handled (so an abandoned one never goes unhandled).
+    Promise.resolve().then(work).then(resolve, reject).finally(() =>
+      signal.removeEventListener("abort", onAbort)
+    );
+  });
 }

@@ -69,6 +69,14 @@ export class TransactionError extends RepositoryError {
   override name = "TransactionError";
 }
 
+/**
+ * The connection broke (or a gateway gave up) while a commit was in flight:
+ * the repository may or may not have saved the transaction's work.
+ */
+export class CommitOutcomeUnknownError extends TransactionError {
+  override name = "CommitOutcomeUnknownError";
+}
+
 /** A binary's bytes do not match the digest that was sent or that the repository reports. */
 export class DigestMismatchError extends RepositoryError {
   override name = "DigestMismatchError";

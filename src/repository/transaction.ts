@@ -12,11 +12,13 @@
  * The style is detected from the `Location` the server answers with. The
  * transaction is kept alive well inside the server's timeout; when a
  * keep-alive fails the transaction is marked failed at once and requests in
- * flight are aborted.
+ * flight are aborted. Once a commit or rollback has begun, a keep-alive's
+ * failure no longer counts (the commit's answer decides), and a commit waits
+ * for a keep-alive still in flight.
  *
  * @module
  */
-import { TransactionError } from "./errors.ts";
+import { CommitOutcomeUnknownError, ConnectionError, TransactionError } from "./errors.ts";
 import type { HttpCore } from "./http.ts";
 
 /** The two transaction protocols. */
@@ -43,22 +45,6 @@ export function detectTransactionStyle(location: string): TransactionStyle | und
   return undefined;
 }
 
-/** Fedora 4/5: the URI of `uri` inside the transaction at `location` (under its `tx:` prefix). */
-export function toTransactionUri(endpoint: string, location: string, uri: string): string {
-  if (uri === endpoint || uri.startsWith(endpoint + "/")) {
-    return location + uri.slice(endpoint.length);
-  }
-  return uri;
-}
-
-/** Fedora 4/5: a URI coming back from inside a transaction, with its `tx:` prefix stripped. */
-export function fromTransactionUri(endpoint: string, location: string, uri: string): string {
-  if (uri === location || uri.startsWith(location + "/")) {
-    return endpoint + uri.slice(location.length);
-  }
-  return uri;
-}
-
 /** The transaction's expiry: `Atomic-Expires`, or `Expires` as Fedora 6.0–6.x before it sends. */
 function parseExpires(headers: Headers): Date | undefined {
   const t = Date.parse(headers.get("Atomic-Expires") ?? headers.get("Expires") ?? "");
@@ -77,6 +63,9 @@ export class Transaction {
   #state: TransactionState = "open";
   #failure?: TransactionError;
   #timer?: ReturnType<typeof setInterval>;
+  /** Set when commit or rollback begins: keep-alives stop counting from then on. */
+  #settling = false;
+  #keepAliveInFlight?: Promise<void>;
   #keepAlives = 0;
   #expiresAt?: Date;
   #onFailure?: (error: TransactionError) => void;
@@ -221,9 +210,22 @@ export class Transaction {
     this.#timer = undefined;
   }
 
-  /** Extends the transaction's life; a failure fails the transaction at once. */
-  async keepAlive(): Promise<void> {
-    if (this.#state !== "open") return;
+  /**
+   * Extends the transaction's life; a failure fails the transaction at once
+   * (unless a commit or rollback has begun meanwhile: then it is ignored).
+   * A keep-alive already in flight is joined rather than sent twice.
+   */
+  keepAlive(): Promise<void> {
+    if (this.#state !== "open" || this.#settling) return Promise.resolve();
+    if (this.#keepAliveInFlight) return this.#keepAliveInFlight;
+    const sent = this.#sendKeepAlive().finally(() => {
+      if (this.#keepAliveInFlight === sent) this.#keepAliveInFlight = undefined;
+    });
+    this.#keepAliveInFlight = sent;
+    return sent;
+  }
+
+  async #sendKeepAlive(): Promise<void> {
     const { method, url } = this.#controlUrl("keep-alive");
     try {
       const res = await this.#http.send({ method, url, retryable: true });
@@ -231,6 +233,8 @@ export class Transaction {
       this.#expiresAt = parseExpires(res.headers) ?? this.#expiresAt;
       this.#keepAlives++;
     } catch (e) {
+      // A commit or rollback that began meanwhile decides the outcome, not this answer.
+      if (this.#settling || this.#state !== "open") return;
       const err = e as TransactionError;
       this.#fail(
         new TransactionError(
@@ -242,10 +246,17 @@ export class Transaction {
     }
   }
 
-  /** Commits; on failure the transaction is failed (and the caller rolls back). */
+  /**
+   * Commits (after any keep-alive still in flight has answered). On failure
+   * the transaction is failed (and the caller rolls back); when the
+   * connection broke before the repository answered, the error is a
+   * {@link CommitOutcomeUnknownError}: the work may have been saved.
+   */
   async commit(): Promise<void> {
     this.assertOpen("COMMIT", this.location);
+    this.#settling = true;
     this.#stopTimer();
+    await this.#keepAliveInFlight?.catch(() => {/* ignored once settling */});
     const { method, url } = this.#controlUrl("commit");
     try {
       const res = await this.#http.send({ method, url, retryable: false });
@@ -253,14 +264,23 @@ export class Transaction {
       this.#state = "committed";
     } catch (e) {
       const err = e as TransactionError;
+      const details = {
+        method,
+        uri: url,
+        status: err.status,
+        serverMessage: err.serverMessage,
+        cause: e,
+      };
       this.#fail(
-        new TransactionError("the transaction could not be committed; nothing was saved", {
-          method,
-          uri: url,
-          status: err.status,
-          serverMessage: err.serverMessage,
-          cause: e,
-        }),
+        e instanceof ConnectionError || err.status === 502 || err.status === 504
+          ? new CommitOutcomeUnknownError(
+            "the answer to the commit was lost, so whether the transaction's work was saved is unknown; check in the repository whether the resources it wrote exist before writing them again",
+            details,
+          )
+          : new TransactionError(
+            "the transaction could not be committed; nothing was saved",
+            details,
+          ),
       );
       throw this.#failure;
     }
@@ -271,6 +291,7 @@ export class Transaction {
    * A transaction already gone on the server (404/410) counts as rolled back.
    */
   async rollback(): Promise<void> {
+    this.#settling = true;
     this.#stopTimer();
     if (this.#state === "committed" || this.#state === "rolled-back") return;
     if (!this.#abort.signal.aborted) {

@@ -70,13 +70,17 @@ function fileName(path: string): string {
 /**
  * Creates `object` with `tx` (a client bound to a transaction); `source`
  * gives the binaries. Throws on the first failure: the caller rolls back.
+ * Stops when `jobSignal` aborts, or when the transaction fails (its own signal).
  */
 export async function createObject(
   tx: RepositoryClient,
   object: NewObject,
   source: BinarySource | undefined,
-  signal?: AbortSignal,
+  jobSignal?: AbortSignal,
 ): Promise<CreatedObject> {
+  const txSignal = tx.transactionInUse?.signal;
+  const signals = [jobSignal, txSignal].filter((x): x is AbortSignal => x !== undefined);
+  const signal = signals.length > 0 ? AbortSignal.any(signals) : undefined;
   const s = namedNode(object.uri);
   const pageUris = object.pages.map((_, i) => `${object.uri}/m/page-${i + 1}`);
   const proxyUris = object.pages.map((_, i) => `${object.uri}/x/proxy-${i + 1}`);
