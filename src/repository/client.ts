@@ -178,6 +178,14 @@ function contentDisposition(filename: string): string {
   return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(filename)}`;
 }
 
+/**
+ * A `Slug` value HTTP can carry: characters outside printable ASCII are
+ * percent-encoded as UTF-8 (the path segment Fedora makes of them either way).
+ */
+export function slugHeader(slug: string): string {
+  return slug.replace(/[^\x20-\x7e]+/gu, (run) => encodeURIComponent(run.toWellFormed()));
+}
+
 function newHashes(): Record<string, ReturnType<typeof createHash>> {
   return Object.fromEntries(
     Object.entries(STREAM_DIGESTS).map(([name, alg]) => [name, createHash(alg)]),
@@ -462,7 +470,7 @@ export class RepositoryClient {
     }
     const parent = placement.parent ?? this.baseContainer;
     const h = { ...headers };
-    if (placement.slug) h.Slug = placement.slug;
+    if (placement.slug) h.Slug = slugHeader(placement.slug);
     const res = await this.#send("POST", parent, { headers: h, body, retryable });
     await res.discard();
     const location = res.headers.get("Location");
@@ -498,16 +506,16 @@ export class RepositoryClient {
     }
     // Unknown digest: hash while streaming, then compare with the digests the repository
     // stored (Fedora 6 keeps SHA-512 by default, Fedora 4 SHA-1).
-    let hashes = newHashes();
-    let size = 0;
+    // Each attempt hashes into its own state: a failed attempt's stream can never touch the next.
+    let attempt = { hashes: newHashes(), size: 0 };
     const hashing = (source: ReadableStream<Uint8Array>) => {
-      hashes = newHashes();
-      size = 0;
+      const current = { hashes: newHashes(), size: 0 };
+      attempt = current;
       return source.pipeThrough(
         new TransformStream<Uint8Array, Uint8Array>({
           transform(chunk, controller) {
-            for (const h of Object.values(hashes)) h.update(chunk);
-            size += chunk.byteLength;
+            for (const h of Object.values(current.hashes)) h.update(chunk);
+            current.size += chunk.byteLength;
             controller.enqueue(chunk);
           },
         }),
@@ -525,6 +533,7 @@ export class RepositoryClient {
       body,
       typeof source !== "function" ? false : undefined,
     );
+    const { hashes, size } = attempt;
     const sent = Object.fromEntries(
       Object.entries(hashes).map(([alg, h]) => [alg, h.digest("hex")]),
     );

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { BadRequestError } from "../errors.ts";
 import { reportRepositoryRequest } from "../metrics.ts";
 import { VERSION } from "../version.ts";
 import type { AuthProvider } from "./auth.ts";
@@ -63,8 +64,70 @@ export interface HttpCoreOptions {
   retry?: RetryPolicy;
 }
 
+/**
+ * Why `value` cannot be sent as an HTTP header value, or `undefined` when it
+ * can: header values carry Latin-1 characters only, without line breaks or
+ * other control characters (a tab inside is allowed), and lose leading and
+ * trailing blanks.
+ */
+export function headerValueProblem(value: string): string | undefined {
+  for (const ch of value) {
+    const code = ch.codePointAt(0)!;
+    if (code > 0xff) return `it contains ${JSON.stringify(ch)}, which is not a Latin-1 character`;
+    if ((code < 0x20 && code !== 0x09) || code === 0x7f) {
+      return `it contains the control character U+${code.toString(16).padStart(4, "0")}`;
+    }
+  }
+  if (/^[ \t]|[ \t]$/.test(value)) return "it starts or ends with a blank, which HTTP drops";
+  return undefined;
+}
+
+/**
+ * A network failure as Deno's `fetch` reports it (a `TypeError` with the
+ * transport's error as its cause), not a mistake in the request itself.
+ */
 function isNetworkError(e: unknown): boolean {
-  return e instanceof TypeError || (e instanceof Error && e.name === "ConnectionError");
+  if (e instanceof Error && e.name === "ConnectionError") return true;
+  if (!(e instanceof TypeError)) return false;
+  const text = `${e.message} ${e.cause instanceof Error ? e.cause.message : String(e.cause ?? "")}`;
+  return /fetch failed|error sending request|connect|connection|network|dns|tcp|tls|certificate|reset|closed|broken pipe|eof|timed? ?out|refused|unreachable/i
+    .test(text);
+}
+
+/**
+ * A streamed request body: remembers when the source itself failed (a file
+ * that vanished is not a network error), and lets a failed attempt free the
+ * source (its file handle) that `fetch` left unread.
+ */
+class StreamedBody {
+  /** Set when reading the source threw. */
+  sourceError?: { error: unknown };
+  readonly stream: ReadableStream<Uint8Array>;
+  readonly #reader: ReadableStreamDefaultReader<Uint8Array>;
+
+  constructor(source: ReadableStream<Uint8Array>) {
+    this.#reader = source.getReader();
+    this.stream = new ReadableStream<Uint8Array>({
+      pull: async (controller) => {
+        let chunk: ReadableStreamReadResult<Uint8Array>;
+        try {
+          chunk = await this.#reader.read();
+        } catch (error) {
+          this.sourceError = { error };
+          controller.error(error);
+          return;
+        }
+        if (chunk.done) controller.close();
+        else controller.enqueue(chunk.value);
+      },
+      cancel: (reason) => this.#reader.cancel(reason),
+    }, { highWaterMark: 0 });
+  }
+
+  /** Cancels the source (a no-op once it was read to the end). */
+  release(): void {
+    this.#reader.cancel().catch(() => {/* already errored */});
+  }
 }
 
 function describeNetworkError(e: unknown): string {
@@ -88,6 +151,16 @@ export class HttpCore {
   constructor(options: HttpCoreOptions) {
     this.#auth = options.auth;
     this.#client = options.client;
+    if (options.onBehalfOf !== undefined) {
+      const problem = headerValueProblem(options.onBehalfOf);
+      if (problem) {
+        throw new BadRequestError(
+          `the user to act on behalf of (${
+            JSON.stringify(options.onBehalfOf)
+          }) cannot be sent in the On-Behalf-Of header: ${problem}; send the job again with the user's plain login name`,
+        );
+      }
+    }
     this.#onBehalfOf = options.onBehalfOf;
     this.#limiter = new Limiter(options.maxConnections);
     this.#retry = options.retry ?? DEFAULT_RETRY_POLICY;
@@ -108,21 +181,33 @@ export class HttpCore {
 
   async #once(req: HttpRequest): Promise<HttpResponse> {
     const uri = req.displayUri ?? req.url;
+    for (const [name, value] of Object.entries(req.headers ?? {})) {
+      const problem = headerValueProblem(value);
+      if (problem) {
+        throw new RepositoryError(
+          `the ${name} header cannot carry ${JSON.stringify(value)}: ${problem}`,
+          { method: req.method, uri },
+        );
+      }
+    }
     const headers = new Headers(req.headers);
     headers.set("User-Agent", USER_AGENT);
     if (this.#onBehalfOf) headers.set("On-Behalf-Of", this.#onBehalfOf);
     const authorization = await this.#auth.authorization();
     if (authorization) headers.set("Authorization", authorization);
-    const body = typeof req.body === "function" ? req.body() : req.body;
 
     const release = await this.#limiter.acquire();
+    // The body is opened only once a connection is free (a file handle per waiting request
+    // otherwise), and freed again when the attempt fails.
+    const source = typeof req.body === "function" ? req.body() : req.body;
+    const streamed = source instanceof ReadableStream ? new StreamedBody(source) : undefined;
     const started = performance.now();
     let res: Response;
     try {
       res = await fetch(req.url, {
         method: req.method,
         headers,
-        body,
+        body: streamed ? streamed.stream : source as Exclude<BodySource, () => unknown>,
         signal: req.signal,
         client: this.#client,
         redirect: "manual",
@@ -131,6 +216,7 @@ export class HttpCore {
     } catch (e) {
       reportRepositoryRequest(req.method, started);
       release();
+      streamed?.release();
       if (req.signal?.aborted) {
         const reason = req.signal.reason;
         if (reason instanceof RepositoryError) throw reason;
@@ -140,13 +226,20 @@ export class HttpCore {
           cause: reason,
         });
       }
+      // The body's own source failed (e.g. a file that went away): that error, not a network one.
+      if (streamed?.sourceError) throw streamed.sourceError.error;
       if (isNetworkError(e)) {
         throw new ConnectionError(describeNetworkError(e), { method: req.method, uri, cause: e });
       }
-      throw e;
+      throw new RepositoryError(
+        `the request could not be sent (${e instanceof Error ? e.message : String(e)})`,
+        { method: req.method, uri, cause: e },
+      );
     }
 
     if (!res.ok && !(req.acceptStatus ?? []).includes(res.status) && !(res.status < 400)) {
+      // The server answered without reading the whole body: free the rest of it.
+      streamed?.release();
       let text = "";
       try {
         text = await res.text();
