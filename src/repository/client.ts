@@ -538,15 +538,25 @@ export class RepositoryClient {
       Object.entries(hashes).map(([alg, h]) => [alg, h.digest("hex")]),
     );
     const stored = await this.storedDigests(uri);
-    for (const [alg, value] of Object.entries(stored)) {
-      if (alg in sent && sent[alg] !== value) {
+    const compared = Object.keys(stored).filter((alg) => alg in sent);
+    for (const alg of compared) {
+      if (sent[alg] !== stored[alg]) {
         throw new DigestMismatchError(
-          `the repository stored a binary whose ${alg} (${value}) differs from the bytes sent (${
-            sent[alg]
-          }); the upload was corrupted, try again`,
+          `the repository stored a binary whose ${alg} (${
+            stored[alg]
+          }) differs from the bytes sent (${sent[alg]}); the upload was corrupted, try again`,
           { method: "GET", uri: `${uri}/fcr:metadata` },
         );
       }
+    }
+    if (compared.length === 0) {
+      const has = Object.keys(stored).join(", ") || "none";
+      throw new RepositoryError(
+        `the upload cannot be verified: the repository reports no digest this client computes (${
+          Object.keys(STREAM_DIGESTS).join(", ")
+        }; it reports: ${has}); give the file's SHA-256 with it, or ask the repository's administrator why its digests are missing`,
+        { method: "GET", uri: `${uri}/fcr:metadata` },
+      );
     }
     return { uri, sha256: sent["sha-256"], size };
   }
