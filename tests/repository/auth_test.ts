@@ -153,6 +153,7 @@ Deno.test("JWT_SECRET mints an HS256 token the proxy verifies, with the delegate
     } finally {
       repo.close();
     }
+    assert(proxy.seen.length >= 3, `requests seen: ${proxy.seen.length}`);
     assert(proxy.seen.every((s) => s.claims?.sub === "jdoe" && s.claims?.iss === "plastron"));
     const wrong = await RepositoryClient.create(proxied(proxy, pki, { jwtSecret: "not it" }));
     try {
@@ -174,6 +175,7 @@ Deno.test("CLIENT_CERT and CLIENT_KEY authenticate over TLS", async () => {
     } finally {
       repo.close();
     }
+    assert(proxy.seen.length >= 3, `requests seen: ${proxy.seen.length}`);
     assert(proxy.seen.every((s) => s.clientCn === "plastrond client"));
     for (const over of [{}, { clientCert: pki.otherClientCert, clientKey: pki.otherClientKey }]) {
       const stranger = await RepositoryClient.create(proxied(proxy, pki, over));
