@@ -59,3 +59,45 @@ Deno.test("a failing source aborts the entry with its error", async () => {
   });
   await rejects(() => zip.add("x/a", broken), /connection reset/);
 });
+
+Deno.test("more than 65,535 entries get the ZIP64 end records; unzip -t and Python's zipfile read every entry", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = join(dir, "many.zip");
+    const file = await Deno.create(path);
+    const zip = new ZipStreamWriter(file.writable);
+    const count = 65_540;
+    const byte = new Uint8Array([0x61]);
+    for (let i = 0; i < count; i++) {
+      await zip.add(`m/${i}`, byte, { mtime: new Date(2021, 5, 6, 7, 8, 10) });
+    }
+    const summary = await zip.close();
+    assertEquals([summary.entries, summary.zip64], [count, true]);
+
+    // the end records, read independently: the classic one says "see ZIP64", the ZIP64 one counts
+    const bytes = await Deno.readFile(path);
+    const view = new DataView(bytes.buffer);
+    const end = bytes.length - 22;
+    assertEquals(view.getUint32(end, true), 0x06054b50);
+    assertEquals(view.getUint16(end + 10, true), 0xffff);
+    const locator = end - 20;
+    assertEquals(view.getUint32(locator, true), 0x07064b50);
+    const zip64End = Number(view.getBigUint64(locator + 8, true));
+    assertEquals(view.getUint32(zip64End, true), 0x06064b50);
+    assertEquals(Number(view.getBigUint64(zip64End + 32, true)), count);
+
+    const tested = await unzipTest(path);
+    assertEquals(tested.code, 0, tested.stdout.slice(-2000) + tested.stderr);
+    assertMatch(tested.stdout, /No errors detected/);
+    assertEquals(tested.stdout.match(/^ {4}testing: m\/\d+ +OK$/gm)?.length, count);
+    const entries = await listZip(path);
+    assertEquals(entries.length, count);
+    assertEquals(entries.at(-1), {
+      name: `m/${count - 1}`,
+      size: 1,
+      mtime: [2021, 6, 6, 7, 8, 10],
+    });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -28,6 +28,7 @@ import {
   FIXTURES,
   testConfig,
 } from "../support/pcdm_objects.ts";
+import { importBed, runImportJob } from "../helpers/import_job.ts";
 import { runCommand } from "../support/run_command.ts";
 import { hostPort, testbedEnv } from "../support/testbed_env.ts";
 
@@ -52,6 +53,37 @@ function objects(): Promise<Fixture> {
   })();
   return fixture;
 }
+
+let reorderedObject: Promise<string> | undefined;
+
+/**
+ * An object imported (by the import command) with its pages in an order
+ * that is not the name order of their files: 0003, 0001, 0002.
+ */
+function reordered(): Promise<string> {
+  reorderedObject ??= (async () => {
+    const bed = await importBed();
+    try {
+      const csv = "Identifier,Object Type,Rights Statement,Title,FILES\n" +
+        "reordered-1,http://purl.org/dc/dcmitype/Text,http://rightsstatements.org/vocab/UND/1.0/," +
+        "Pages out of name order," +
+        "doc-002/doc-002-0003.tif;doc-002/doc-002-0001.tif;doc-002/doc-002-0002.tif\n";
+      const run = await runImportJob(bed, csv, {
+        model: "Item",
+        "binaries-location": join(FIXTURES, "files"),
+      });
+      const [uri] = (run.result.body.uris as { created: string[] }).created;
+      assert(uri, JSON.stringify(run.result.body));
+      return uri;
+    } finally {
+      await bed.close();
+    }
+  })();
+  return reorderedObject;
+}
+
+/** The files of a reordered() object in page order. */
+const REORDERED_FILES = ["doc-002-0003.tif", "doc-002-0001.tif", "doc-002-0002.tif"];
 
 async function withOutputRoot(fn: (root: string, config: Config) => Promise<void>) {
   const root = await Deno.makeTempDir({ prefix: "plastrond-export-test-" });
@@ -81,19 +113,20 @@ function folderOf(uri: string): string {
 
 Deno.test("Turtle export with binaries to a local path: valid bag, parsable Turtle, files in order", async () => {
   const { items } = await objects();
+  const out = await reordered();
   await withOutputRoot(async (root, config) => {
     const run = await runCommand(exportCommand, config, {
       "format": "text/turtle",
       "output-dest": "exports/items-ttl.zip",
       "export-binaries": true,
-    }, items.map((o) => `  ${o.uri}  `).join("\n") + `\n\n${items[0].uri}\n`);
+    }, [...items.map((o) => `  ${o.uri}  `), out].join("\n") + `\n\n${items[0].uri}\n`);
     assertEquals(run.result.status, "Done");
     assertEquals(run.result.state, "export_complete");
-    assertEquals(run.result.body.count, { total: 5, exported: 5, errors: 0 });
+    assertEquals(run.result.body.count, { total: 6, exported: 6, errors: 0 });
     assertEquals(run.result.body.content_type, "text/turtle");
-    assertEquals(run.progress.length, 5);
+    assertEquals(run.progress.length, 6);
     assertEquals(run.progress.at(-1), {
-      count: { total: 5, exported: 5, errors: 0 },
+      count: { total: 6, exported: 6, errors: 0 },
       state: "export_in_progress",
       progress: 100,
     });
@@ -136,6 +169,18 @@ Deno.test("Turtle export with binaries to a local path: valid bag, parsable Turt
     } finally {
       repo.close();
     }
+    // the binaries are in the bag in page order (a page's files by name), then the object's own
+    const entries = await listZip(zipPath);
+    const inBag = (uri: string) =>
+      entries.filter((e) => e.name.startsWith(`items-ttl/data/${folderOf(uri)}/`))
+        .map((e) => e.name.split("/").pop());
+    for (const object of items) {
+      assertEquals(inBag(object.uri), [
+        ...object.pages.flatMap((p) => p.files.map((f) => f.name).sort()),
+        ...object.itemFiles.map((f) => f.name),
+      ]);
+    }
+    assertEquals(inBag(out), REORDERED_FILES, "the ORE order, not the names' order");
     // nothing but the archive is left in the destination folder
     assertEquals([...Deno.readDirSync(join(root, "exports"))].map((e) => e.name), [
       "items-ttl.zip",
@@ -201,20 +246,28 @@ Deno.test("CSV export without binaries: one file per model, system columns, rows
 
 Deno.test("CSV export with binaries: FILES and ITEM_FILES point at the exported files; binary-types filters", async () => {
   const { items } = await objects();
+  const out = await reordered();
   await withOutputRoot(async (root, config) => {
     const run = await runCommand(exportCommand, config, {
       "format": "text/csv",
       "output-dest": "tiffs.zip",
       "export-binaries": true,
       "binary-types": "image/tiff, application/pdf",
-    }, items.map((o) => o.uri).join("\n"));
+    }, [...items.map((o) => o.uri), out].join("\n"));
     assertEquals(run.result.state, "export_complete");
     const bag = await checkBag(join(root, "tiffs.zip"), "tiffs");
     const csv = await openImportCsv(
       getModel("Item")!,
       await Deno.readTextFile(join(bag, "data/Item_metadata.csv")),
     );
+    let rows = 0;
     for await (const row of csv.rows) {
+      rows++;
+      if (row.uri === out) {
+        // FILES lists the pages in the ORE order, not the names' order
+        assertEquals(row.pages, REORDERED_FILES.map((f) => ({ files: [`${folderOf(out)}/${f}`] })));
+        continue;
+      }
       const object = items.find((o) => o.uri === row.uri)!;
       const tifs = object.pages.map((p) => p.files.filter((f) => f.name.endsWith(".tif")));
       assertEquals(
@@ -228,6 +281,7 @@ Deno.test("CSV export with binaries: FILES and ITEM_FILES point at the exported 
         await Deno.stat(join(bag, "data", path)); // exists
       }
     }
+    assertEquals(rows, items.length + 1);
     const pngs = (await listZip(join(root, "tiffs.zip"))).filter((e) => e.name.endsWith(".png"));
     assertEquals(pngs, []);
   });

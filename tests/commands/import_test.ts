@@ -15,9 +15,7 @@ import { type FileEntry, TextWriter, Uint8ArrayReader, ZipReader } from "@zip.js
 import { exportCommand } from "../../src/commands/export.ts";
 import { join } from "node:path";
 import { diffQuads, quadsToRecord } from "../../src/csv/graph.ts";
-import { exportHeader } from "../../src/csv/header.ts";
 import { openImportCsv } from "../../src/csv/import_csv.ts";
-import { formatCsv, recordToCells } from "../../src/csv/write.ts";
 import { ISSUE } from "../../src/models/issue.ts";
 import { ITEM } from "../../src/models/item.ts";
 import { LETTER } from "../../src/models/letter.ts";
@@ -58,21 +56,6 @@ async function withBed(fn: (bed: ImportBed) => Promise<void>) {
 /** The objects directly in the bed's container. */
 async function objectsIn(bed: ImportBed): Promise<string[]> {
   return (await bed.repo.children(bed.container)).sort();
-}
-
-/** Export the objects as CSV the way the export command does (model fields, URI, INDEX). */
-async function exportCsv(
-  repo: RepositoryClient,
-  model: ContentModel,
-  uris: string[],
-): Promise<string> {
-  const header = exportHeader(model);
-  const lines = [header];
-  for (const uri of uris) {
-    const { graph } = await repo.getGraph(uri, { omitServerManaged: true });
-    lines.push(recordToCells(model, header, quadsToRecord(model, graph, uri).record, { uri }));
-  }
-  return await formatCsv(lines);
 }
 
 async function recordOf(
@@ -178,8 +161,8 @@ Deno.test("items-basic: 5 objects with their pages, files and ORE order; export 
       ),
     );
 
-    // round trip: export, import: all unchanged, nothing written
-    const csv = await exportCsv(bed.repo, ITEM, created(run));
+    // round trip through the real export command: all unchanged, nothing written
+    const csv = (await exportWithCommand(bed, created(run)))["Item_metadata.csv"];
     const again = await runImportJob(bed, csv, { model: "Item" });
     assertEquals([again.count.unchanged, again.count.updated, again.count.errors], [5, 0, 0]);
     assertEquals(again.result.state, "import_complete");
@@ -228,7 +211,7 @@ Deno.test("items-tricky: every character survives import → export → import",
     ) {
       assert(values.has(text), `${JSON.stringify(text)} is in the repository`);
     }
-    const csv = await exportCsv(bed.repo, ITEM, created(run));
+    const csv = (await exportWithCommand(bed, created(run)))["Item_metadata.csv"];
     const again = await runImportJob(bed, csv, { model: "Item" });
     assertEquals([again.count.unchanged, again.count.updated, again.count.errors], [3, 0, 0]);
   });
@@ -499,12 +482,11 @@ Deno.test("real umd-labor-import.csv: 12 objects, 789 pages in file order, a PDF
     });
     const seconds = (performance.now() - started) / 1000;
     console.log(`real spreadsheet: 12 objects, 801 files imported in ${seconds.toFixed(1)} s`);
-    assertEquals([run.count.created, run.count.files, run.count.errors, run.count.invalid], [
-      12,
-      801,
-      0,
-      0,
-    ]);
+    assertEquals(
+      [run.count.created, run.count.files, run.count.errors, run.count.invalid],
+      [12, 801, 0, 0],
+      errorsOf(run),
+    );
     const validation = run.result.body.validation as { warnings: string[] }[];
     assertEquals(validation.map((r) => r.warnings.length), [0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1]);
     let pages = 0;
@@ -520,7 +502,7 @@ Deno.test("real umd-labor-import.csv: 12 objects, 789 pages in file order, a PDF
       assertEquals(structure.files.map((f) => f.filename), [`${id}.pdf`]);
     }
     assertEquals(pages, 789);
-    const csv = await exportCsv(bed.repo, ITEM, created(run));
+    const csv = (await exportWithCommand(bed, created(run)))["Item_metadata.csv"];
     const again = await runImportJob(bed, csv, { model: "Item" });
     assertEquals([again.count.unchanged, again.count.updated, again.count.errors], [12, 0, 0]);
   });
@@ -611,7 +593,7 @@ Deno.test("an object changed in the repository between read and update fails its
   await withBed(async (bed) => {
     const first = await runImportJob(bed, await read("import/items-basic.csv"), { model: "Item" });
     const target = created(first)[0];
-    const csv = (await exportCsv(bed.repo, ITEM, [target])).replace(
+    const csv = (await exportWithCommand(bed, [target]))["Item_metadata.csv"].replace(
       /Harbor survey sketch|Minutes of the river board|Lighthouse at dusk|Ledger of ship arrivals|Untitled map fragment/,
       "Changed by the import",
     );
