@@ -1,6 +1,6 @@
 /**
  * `export`: pull objects out of the repository into one ZIP of a BagIt 1.0
- * bag — metadata as Turtle, N-Triples or CSV, optionally with the binaries —
+ * bag — metadata as Turtle, N-Triples, JSON-LD or CSV, optionally with the binaries —
  * written to a local path or streamed to an SFTP server (SPEC §4).
  *
  * Objects are fetched by a small pool (`DAEMON.JOB_WORKERS`); each one's

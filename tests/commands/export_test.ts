@@ -16,6 +16,7 @@ import { PREFIXES } from "../../src/rdf/namespaces.ts";
 import { RepositoryClient } from "../../src/repository/client.ts";
 import { CuttingHttpProxy } from "../support/cutting_http_proxy.ts";
 import {
+  compareRdf,
   extractZip,
   listZip,
   parseTurtle,
@@ -595,5 +596,56 @@ Deno.test("memory stays flat however many objects: each fetched object is droppe
       `the heap grew by ${growth.toFixed(1)} MiB from the 6th to the 24th object`,
     );
     await checkBag(join(root, "large.zip"), "large");
+  });
+});
+
+Deno.test("N-Triples and JSON-LD exports hold the same triples as the Turtle export (read back by rdflib)", async () => {
+  const { items, letters } = await objects();
+  const body = [...items, ...letters].map((o) => o.uri).join("\n");
+  await withOutputRoot(async (root, config) => {
+    const files: Record<string, string> = {};
+    for (
+      const [format, name, extension, type] of [
+        ["turtle", "as-ttl", ".ttl", "text/turtle"],
+        ["application/n-triples", "as-nt", ".nt", "application/n-triples"],
+        ["application/ld+json", "as-jsonld", ".jsonld", "application/ld+json"],
+      ] as const
+    ) {
+      const run = await runCommand(exportCommand, config, {
+        format,
+        "output-dest": `${name}.zip`,
+        "export-binaries": true,
+      }, body);
+      assertEquals([run.result.status, run.result.state], ["Done", "export_complete"]);
+      assertEquals([run.result.body.content_type, run.result.body.file_extension], [
+        type,
+        extension,
+      ]);
+      const bag = await checkBag(join(root, `${name}.zip`), name);
+      const data = [...Deno.readDirSync(join(bag, "data"))].filter((e) => e.isFile)
+        .map((e) => e.name);
+      assertEquals(data, [`metadata${extension}`]);
+      files[extension] = join(bag, "data", `metadata${extension}`);
+    }
+    for (const [extension, rdflibFormat] of [[".nt", "nt"], [".jsonld", "json-ld"]]) {
+      const compared = await compareRdf(files[".ttl"], "turtle", files[extension], rdflibFormat);
+      assertEquals(compared.code, 0, compared.stderr);
+      const [ttlCount, count, isomorphic] = compared.stdout.trim().split(" ");
+      assert(Number(ttlCount) > 100, `rdflib read ${ttlCount} triples from the Turtle`);
+      assertEquals([count, isomorphic], [ttlCount, "True"], `${extension}: ${compared.stdout}`);
+    }
+    // N-Triples: one triple a line; JSON-LD: one expanded node object per subject
+    const nt = (await Deno.readTextFile(files[".nt"])).trim().split("\n");
+    assert(nt.every((line) => /^(<[^>]+>|_:\S+) <[^>]+> .+ \.$/.test(line)));
+    const nodes = JSON.parse(await Deno.readTextFile(files[".jsonld"])) as Record<
+      string,
+      unknown
+    >[];
+    const ids = nodes.map((n) => n["@id"]);
+    assertEquals(new Set(ids).size, ids.length);
+    for (const object of [...items, ...letters]) assert(ids.includes(object.uri), object.uri);
+    const doc1 = nodes.find((n) => n["@id"] === items[0].uri)!;
+    assertEquals(doc1["http://purl.org/dc/terms/title"], [{ "@value": "Harbor survey sketch" }]);
+    assert((doc1["@type"] as string[]).includes(PREFIXES.pcdm + "Object"));
   });
 });

@@ -93,3 +93,24 @@ export async function listZip(
   if (out.code !== 0) throw new Error(`zipfile failed: ${out.stderr}`);
   return JSON.parse(out.stdout);
 }
+
+/**
+ * Parse two RDF files with rdflib (formats as rdflib names them: `turtle`,
+ * `nt`, `json-ld`); stdout is `<triples of a> <triples of b> <isomorphic: True|False>`.
+ */
+export async function compareRdf(
+  a: string,
+  formatA: string,
+  b: string,
+  formatB: string,
+): Promise<ToolResult> {
+  await ensureVenv();
+  const script = [
+    "import sys, rdflib",
+    "from rdflib.compare import isomorphic",
+    "ga = rdflib.Graph().parse(sys.argv[1], format=sys.argv[2])",
+    "gb = rdflib.Graph().parse(sys.argv[3], format=sys.argv[4])",
+    "print(len(ga), len(gb), isomorphic(ga, gb))",
+  ].join("\n");
+  return run(PYTHON, ["-c", script, a, formatA, b, formatB]);
+}

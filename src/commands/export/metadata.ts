@@ -2,8 +2,8 @@
  * The metadata files of an export, written to temporary files object by
  * object (so memory stays flat however many objects there are) and added to
  * the bag at the end: Turtle (`metadata.ttl`, every object, readable
- * prefixes), N-Triples (`metadata.nt`) or CSV (one `<Model>_metadata.csv`
- * per content model, importable again).
+ * prefixes), N-Triples (`metadata.nt`), JSON-LD (`metadata.jsonld`, expanded
+ * form) or CSV (one `<Model>_metadata.csv` per content model, importable again).
  *
  * Serializing is split in two steps: {@linkcode MetadataWriter.prepare} is
  * pure and throws when an object cannot be serialized (so the object fails
@@ -23,10 +23,15 @@ import type { ContentModel } from "../../models/types.ts";
 import { iri } from "../../models/prefixes.ts";
 import { toNTriples, toTurtle } from "../../rdf/graph.ts";
 import { PREFIXES } from "../../rdf/namespaces.ts";
+import { toJsonLdNodes } from "./jsonld.ts";
 import type { ObjectStructure } from "./structure.ts";
 
 /** The export formats, by their canonical MIME type. */
-export type ExportFormat = "text/turtle" | "application/n-triples" | "text/csv";
+export type ExportFormat =
+  | "text/turtle"
+  | "application/n-triples"
+  | "application/ld+json"
+  | "text/csv";
 
 /** Names a `format` argument may use. */
 const FORMAT_ALIASES: Record<string, ExportFormat> = {
@@ -37,6 +42,9 @@ const FORMAT_ALIASES: Record<string, ExportFormat> = {
   "n-triples": "application/n-triples",
   "ntriples": "application/n-triples",
   "nt": "application/n-triples",
+  "application/ld+json": "application/ld+json",
+  "json-ld": "application/ld+json",
+  "jsonld": "application/ld+json",
   "text/csv": "text/csv",
   "csv": "text/csv",
 };
@@ -55,6 +63,7 @@ export function exportFormatNames(): string[] {
 export const FORMAT_EXTENSIONS: Record<ExportFormat, string> = {
   "text/turtle": ".ttl",
   "application/n-triples": ".nt",
+  "application/ld+json": ".jsonld",
   "text/csv": ".csv",
 };
 
@@ -84,6 +93,10 @@ export interface PreparedMetadata {
   /** The first lines of that file, when it is new (CSV header). */
   head: string;
   text: string;
+  /** Written before `text` when the file already holds an object (JSON-LD's comma). */
+  separator?: string;
+  /** Written once after the last object (JSON-LD's closing bracket). */
+  tail?: string;
 }
 
 /** Writes the metadata of one export. */
@@ -152,24 +165,32 @@ export function createMetadataWriter(
   dir: string,
   options: { exportBinaries: boolean },
 ): MetadataWriter {
-  const written = new Map<string, { file: string; size: number }>();
+  const written = new Map<string, { file: string; size: number; tail: string }>();
   const encoder = new TextEncoder();
-  const append = async (prepared: PreparedMetadata) => {
-    let entry = written.get(prepared.target);
-    let text = prepared.text;
-    if (!entry) {
-      entry = { file: join(dir, `metadata-${written.size}`), size: 0 };
-      written.set(prepared.target, entry);
-      text = prepared.head + text;
-    }
+  const write = async (entry: { file: string; size: number }, text: string) => {
     const bytes = encoder.encode(text);
     await Deno.writeFile(entry.file, bytes, { append: true, create: true });
     entry.size += bytes.byteLength;
   };
-  const files = () =>
-    Promise.resolve(
-      [...written].map(([bagPath, e]) => ({ bagPath, file: e.file, size: e.size })),
-    );
+  const append = async (prepared: PreparedMetadata) => {
+    let entry = written.get(prepared.target);
+    let text = prepared.text;
+    if (!entry) {
+      entry = { file: join(dir, `metadata-${written.size}`), size: 0, tail: prepared.tail ?? "" };
+      written.set(prepared.target, entry);
+      text = prepared.head + text;
+    } else {
+      text = (prepared.separator ?? "") + text;
+    }
+    await write(entry, text);
+  };
+  const files = async () => {
+    for (const entry of written.values()) {
+      await write(entry, entry.tail);
+      entry.tail = "";
+    }
+    return [...written].map(([bagPath, e]) => ({ bagPath, file: e.file, size: e.size }));
+  };
 
   if (format === "text/turtle" || format === "application/n-triples") {
     const turtle = format === "text/turtle";
@@ -184,6 +205,25 @@ export function createMetadataWriter(
           target: turtle ? "metadata.ttl" : "metadata.nt",
           head: turtle ? turtlePrefixes() : "",
           text,
+        });
+      },
+      append,
+      files,
+    };
+  }
+
+  if (format === "application/ld+json") {
+    let objects = 0;
+    return {
+      format,
+      prepare(object) {
+        const nodes = toJsonLdNodes(allQuads(object), `o${objects++}-`);
+        return Promise.resolve({
+          target: "metadata.jsonld",
+          head: "[\n",
+          text: nodes.map((node) => JSON.stringify(node, null, 1)).join(",\n"),
+          separator: ",\n",
+          tail: "\n]\n",
         });
       },
       append,
