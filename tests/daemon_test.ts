@@ -16,6 +16,9 @@ import {
   writeTestConfig,
 } from "./helpers/daemon_process.ts";
 import { testbedEnv } from "./support/testbed_env.ts";
+import { formatCsv } from "../src/csv/write.ts";
+import { RepositoryClient } from "../src/repository/client.ts";
+import { fedoraConfig } from "./repository/_fedora.ts";
 
 const decoder = new TextDecoder();
 
@@ -23,6 +26,8 @@ const decoder = new TextDecoder();
 class Watcher {
   readonly completions: ReceivedMessage[] = [];
   readonly progress: ReceivedMessage[] = [];
+  /** Every message in the order it arrived, progress and completions alike. */
+  readonly arrivals: ReceivedMessage[] = [];
   constructor(readonly connection: BrokerConnection, readonly destinations: TestDestinations) {}
 
   static async open(server: string, destinations: TestDestinations): Promise<Watcher> {
@@ -34,10 +39,12 @@ class Watcher {
     connection.subscribe(destinations.completed, (m) => {
       m.ack();
       watcher.completions.push(m);
+      watcher.arrivals.push(m);
     });
     connection.subscribe(destinations.status, (m) => {
       m.ack();
       watcher.progress.push(m);
+      watcher.arrivals.push(m);
     });
     connection.start();
     await waitFor(() => connection.connected, 20_000, "the test client to connect");
@@ -119,6 +126,10 @@ for (const [label, variable, required] of TRANSPORTS) {
         assertEquals(json(completion), { type: "Done", echo: body });
         await waitFor(() => watcher.progress.length > 0, 5_000, "a progress message");
         const progress = watcher.progress[0];
+        assert(
+          watcher.arrivals.indexOf(progress) < watcher.arrivals.indexOf(completion),
+          "the progress message came before the completion",
+        );
         assertEquals(progress.headers.PlastronJobId, jobId);
         assertEquals(progress.headers.persistent, "true");
         const progressBody = json(progress);
@@ -153,8 +164,9 @@ Deno.test({
     const id = (label: string) =>
       `http://archelon.example.edu/jobs/${label}-${crypto.randomUUID()}`;
     try {
-      // No PlastronJobId: kept in rejected/, acked, no completion.
-      await watcher.send({ PlastronCommand: "echo" }, "no id");
+      // No PlastronJobId: kept in rejected/, acked, no completion; logged with
+      // a preview of its body, secrets redacted.
+      await watcher.send({ PlastronCommand: "echo" }, "no id, sftp://ann:s3cr/et@host/x");
       const cases: [string, Record<string, string>, string | Uint8Array, string][] = [
         [id("nocommand"), {}, "x", "no PlastronCommand"],
         [
@@ -168,6 +180,12 @@ Deno.test({
           { PlastronCommand: "echo", "PlastronArg-echo-delay": "abc" },
           "x",
           "echo-delay must be a whole number",
+        ],
+        [
+          id("longdelay"),
+          { PlastronCommand: "echo", "PlastronArg-echo-delay": "2592000" },
+          "x",
+          "echo-delay must be at most 86400 seconds",
         ],
         [
           id("toobig"),
@@ -216,6 +234,8 @@ Deno.test({
         ),
       );
       assertEquals(rejected.headers.PlastronCommand, "echo");
+      assert(daemon.output.includes("no id, sftp://ann:***@host/x"), "the body preview is logged");
+      assert(!daemon.output.includes("s3cr/et"), "the URI password was redacted");
       assertEquals(watcher.completions.length, cases.length + 1);
     } finally {
       assertEquals((await daemon.stop()).code, 0, daemon.output);
@@ -251,20 +271,36 @@ Deno.test({
       };
       await watcher.send(headers, "once");
       await watcher.send(headers, "once");
-      await watcher.completion(jobId);
+      // Reused with a different request while it runs: an Error saying so.
+      await watcher.send(headers, "different, while it runs");
+      const status = (m: ReceivedMessage) => m.headers.PlastronJobStatus;
+      await waitFor(
+        () => watcher.completionsOf(jobId).some((m) => status(m) === "Done"),
+        20_000,
+        "the completion",
+      );
       await sleep(3000);
-      assertEquals(watcher.completionsOf(jobId).length, 1);
+      assertEquals(watcher.completionsOf(jobId).map(status).sort(), ["Done", "Error"]);
+      const first = watcher.completionsOf(jobId).find((m) => status(m) === "Done")!;
+      const whileRunning = watcher.completionsOf(jobId).find((m) => status(m) === "Error")!;
+      assert(
+        whileRunning.headers.PlastronJobError.includes(
+          "already queued or running with a different request",
+        ),
+        whileRunning.headers.PlastronJobError,
+      );
+      assertEquals(json(first), { type: "Done", echo: "once" });
       assertEquals(daemon.count(/running echo/), 1);
       // Sent again after it finished: not run, the stored completion comes again.
       await watcher.send(headers, "once");
-      await waitFor(() => watcher.completionsOf(jobId).length === 2, 10_000, "the copy");
-      const [first, copy] = watcher.completionsOf(jobId);
+      await waitFor(() => watcher.completionsOf(jobId).length === 3, 10_000, "the copy");
+      const copy = watcher.completionsOf(jobId)[2];
       assertEquals(decoder.decode(copy.body), decoder.decode(first.body));
       assertEquals(daemon.count(/running echo/), 1);
-      // Reused with a different request: an Error saying so.
+      // Reused with a different request after it finished: an Error saying so.
       await watcher.send(headers, "something else");
-      await waitFor(() => watcher.completionsOf(jobId).length === 3, 10_000, "the refusal");
-      const refusal = watcher.completionsOf(jobId)[2];
+      await waitFor(() => watcher.completionsOf(jobId).length === 4, 10_000, "the refusal");
+      const refusal = watcher.completionsOf(jobId)[3];
       assertEquals(refusal.headers.PlastronJobStatus, "Error");
       assert(refusal.headers.PlastronJobError.includes("already used for a different request"));
       assertEquals(daemon.count(/running echo/), 1);
@@ -502,6 +538,325 @@ Deno.test({
     } finally {
       await daemon.stop();
       await watcher.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "long job ids (a 300-character URI, a 40-character CJK id) run and are answered, " +
+    "the next job runs too, and a damaged inbox file does not stop the start",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const server = RABBIT_TCP();
+    const config = await writeTestConfig(server, { daemon: { MAX_CONCURRENT_JOBS: 1 } });
+    await Deno.mkdir(join(config.storeDir, "inbox"), { recursive: true });
+    await Deno.writeTextFile(join(config.storeDir, "inbox", "damaged.json"), "null");
+    const watcher = await Watcher.open(server, config.destinations);
+    const daemon = await DaemonProcess.start(config.path);
+    const ids = [
+      "http://archelon.example.edu/import_jobs/" + "a".repeat(260),
+      "アーカイブ取込ジョブ番号".repeat(4).slice(0, 40),
+      `http://archelon.example.edu/next/${crypto.randomUUID()}`,
+    ];
+    assertEquals(ids[0].length, 300);
+    assertEquals(ids[1].length, 40);
+    try {
+      for (const jobId of ids) {
+        await watcher.send({ PlastronCommand: "echo", PlastronJobId: jobId }, `body of ${jobId}`);
+      }
+      for (const jobId of ids) {
+        const completion = await watcher.completion(jobId, 20_000);
+        assertEquals(completion.headers.PlastronJobStatus, "Done", jobId);
+        assertEquals(completion.headers.PlastronJobId, jobId);
+        assertEquals(json(completion).echo, `body of ${jobId}`);
+      }
+      // Sent again: answered from the finished record, not run again.
+      await watcher.send({ PlastronCommand: "echo", PlastronJobId: ids[0] }, `body of ${ids[0]}`);
+      await waitFor(() => watcher.completionsOf(ids[0]).length === 2, 10_000, "the copy");
+      assertEquals(daemon.count(/running echo/), 3);
+      assert(/store file .*damaged\.json is damaged/.test(daemon.output), daemon.output);
+      assertEquals(storeFiles(config.storeDir, "rejected").length, 1);
+    } finally {
+      assertEquals((await daemon.stop()).code, 0, daemon.output);
+      await watcher.close();
+    }
+    assertEquals(storeFiles(config.storeDir, "inbox"), []);
+  },
+});
+
+Deno.test({
+  name: "a 10 MB body runs with the default size limit and is echoed back whole",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const server = RABBIT_TCP();
+    const config = await writeTestConfig(server);
+    const watcher = await Watcher.open(server, config.destinations);
+    const daemon = await DaemonProcess.start(config.path);
+    const jobId = `http://archelon.example.edu/big/${crypto.randomUUID()}`;
+    const body = "0123456789abcdé\n".repeat(640 * 1024); // 10 MiB of UTF-8, 10 Mi chars
+    try {
+      await watcher.send({ PlastronCommand: "echo", PlastronJobId: jobId }, body);
+      const completion = await watcher.completion(jobId, 60_000);
+      assertEquals(completion.headers.PlastronJobStatus, "Done");
+      assert(json(completion).echo === body, "the whole body comes back");
+      await waitFor(() => watcher.progress.length > 0, 5_000, "the progress message");
+      const progress = json(watcher.progress[0]);
+      assertEquals(progress.truncated, true);
+      assertEquals(progress.length, body.length);
+      assert(body.startsWith(progress.echo as string));
+    } finally {
+      assertEquals((await daemon.stop()).code, 0, daemon.output);
+      await watcher.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "a full disk when the outcome is written: it is kept and written once space is back, " +
+    "the job does not run again",
+  ignore: Deno.uid() !== 0, // needs to mount a small tmpfs (CI runs as root)
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const server = RABBIT_TCP();
+    const dir = await Deno.makeTempDir({ prefix: "plastrond-full-finish-" });
+    const storeDir = join(dir, "msg");
+    await Deno.mkdir(storeDir);
+    const mount = await new Deno.Command("mount", {
+      args: ["-t", "tmpfs", "-o", "size=256k", "tmpfs", storeDir],
+    }).output();
+    assert(mount.success, new TextDecoder().decode(mount.stderr));
+    const config = await writeTestConfig(server, { dir, storeDir });
+    const watcher = await Watcher.open(server, config.destinations);
+    const daemon = await DaemonProcess.start(config.path);
+    const filler = join(storeDir, "filler");
+    try {
+      const jobId = `http://archelon.example.edu/full-finish/${crypto.randomUUID()}`;
+      await watcher.send({
+        PlastronCommand: "echo",
+        PlastronJobId: jobId,
+        "PlastronArg-echo-delay": "2",
+      }, "y".repeat(20 * 1024));
+      await daemon.waitForLog(/running echo/);
+      await Deno.writeFile(filler, new Uint8Array(256 * 1024)).catch(() => {});
+      await daemon.waitForLog(/its outcome cannot be recorded/, 15_000);
+      assertEquals(watcher.completionsOf(jobId).length, 0);
+      await Deno.remove(filler);
+      const completion = await watcher.completion(jobId, 30_000);
+      assertEquals(completion.headers.PlastronJobStatus, "Done");
+      await sleep(1000);
+      assertEquals(watcher.completionsOf(jobId).length, 1);
+      assertEquals(daemon.count(/running echo/), 1, "the command ran once");
+      assertEquals(storeFiles(storeDir, "inbox"), []);
+    } finally {
+      await daemon.stop();
+      await watcher.close();
+      await new Deno.Command("umount", { args: [storeDir] }).output();
+    }
+  },
+});
+
+Deno.test({
+  name: "a completion the broker refuses (too large) is replaced by an Error after a few tries, " +
+    "and the completions behind it go out",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const server = RABBIT_TCP();
+    const config = await writeTestConfig(server);
+    const watcher = await Watcher.open(server, config.destinations);
+    const daemon = await DaemonProcess.start(config.path);
+    const huge = `http://archelon.example.edu/huge/${crypto.randomUUID()}`;
+    const next = `http://archelon.example.edu/after-huge/${crypto.randomUUID()}`;
+    try {
+      // 24 MiB of U+0001 is 144 MiB of JSON ("\u0001" each): over both brokers' limits.
+      await watcher.send(
+        { PlastronCommand: "echo", PlastronJobId: huge },
+        "\u0001".repeat(24 << 20),
+      );
+      await watcher.send({ PlastronCommand: "echo", PlastronJobId: next }, "small");
+      const replaced = await watcher.completion(huge, 120_000);
+      assertEquals(replaced.headers.PlastronJobStatus, "Error");
+      assert(
+        replaced.headers.PlastronJobError.includes(
+          "the broker refused this job's completion 3 times",
+        ),
+        replaced.headers.PlastronJobError,
+      );
+      assertEquals(replaced.headers.PlastronJobState, "echo_error");
+      assertEquals(json(await watcher.completion(next, 30_000)).echo, "small");
+      const aside = storeFiles(config.storeDir, "rejected");
+      assertEquals(aside.length, 1);
+      assert(aside[0].endsWith("-refused-completion.json"));
+      // A duplicate request now gets the completion that can be delivered.
+      await watcher.send({ PlastronCommand: "echo", PlastronJobId: next }, "small");
+      await waitFor(() => watcher.completionsOf(next).length === 2, 10_000, "the copy");
+    } finally {
+      assertEquals((await daemon.stop()).code, 0, daemon.output);
+      await watcher.close();
+    }
+    assertEquals(storeFiles(config.storeDir, "outbox"), []);
+  },
+});
+
+Deno.test({
+  name: "two daemons on one queue, one slot each: a waiting job goes to the idle daemon at once, " +
+    "each job runs once",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const server = RABBIT_TCP();
+    const first = await writeTestConfig(server, { daemon: { MAX_CONCURRENT_JOBS: 1 } });
+    const second = await writeTestConfig(server, {
+      daemon: { MAX_CONCURRENT_JOBS: 1 },
+      destinations: first.destinations,
+    });
+    const watcher = await Watcher.open(server, first.destinations);
+    const daemons = [
+      await DaemonProcess.start(first.path),
+      await DaemonProcess.start(second.path),
+    ];
+    const id = (label: string) =>
+      `http://archelon.example.edu/shared/${label}-${crypto.randomUUID()}`;
+    const [long, shortA, shortB] = [id("long"), id("short-a"), id("short-b")];
+    try {
+      await watcher.send({
+        PlastronCommand: "echo",
+        PlastronJobId: long,
+        "PlastronArg-echo-delay": "10",
+      }, "long");
+      await waitFor(
+        () => daemons.some((d) => d.output.includes(`job ${long}: running echo`)),
+        10_000,
+        "the long job to start",
+      );
+      const sent = Date.now();
+      for (const jobId of [shortA, shortB]) {
+        await watcher.send({
+          PlastronCommand: "echo",
+          PlastronJobId: jobId,
+          "PlastronArg-echo-delay": "1",
+        }, jobId);
+      }
+      // Both short jobs are done by the idle daemon, one after the other,
+      // while the long one still runs on the busy daemon.
+      await watcher.completion(shortA, 8_000);
+      await watcher.completion(shortB, 8_000);
+      assert(Date.now() - sent < 8_000, "the short jobs did not wait for the long one");
+      assertEquals(watcher.completionsOf(long).length, 0, "the long job is still running");
+      await watcher.completion(long, 20_000);
+      await sleep(1000);
+      for (const jobId of [long, shortA, shortB]) {
+        assertEquals(watcher.completionsOf(jobId).length, 1, jobId);
+        const runs = daemons.map((d) =>
+          d.count(new RegExp(`job ${RegExp.escape(jobId)}: running`))
+        );
+        assertEquals(runs.reduce((a, b) => a + b), 1, `${jobId} ran once (${runs})`);
+      }
+    } finally {
+      for (const daemon of daemons) assertEquals((await daemon.stop()).code, 0, daemon.output);
+      await watcher.close();
+    }
+    for (const config of [first, second]) assertEquals(storeFiles(config.storeDir, "inbox"), []);
+  },
+});
+
+Deno.test({
+  name: "an uncaught exception in the daemon's process is logged and the daemon keeps running",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const config = await writeTestConfig(RABBIT_TCP());
+    const root = new URL("../", import.meta.url);
+    const script = join(config.dir, "throwing_daemon.ts");
+    await Deno.writeTextFile(
+      script,
+      `import { loadConfig } from "${new URL("src/config/load.ts", root)}";
+import { runDaemon } from "${new URL("src/daemon.ts", root)}";
+import { setupLogging } from "${new URL("src/log.ts", root)}";
+await setupLogging({ verbose: false });
+let stop = (_: string) => {};
+const stopSignal = new Promise<string>((resolve) => stop = resolve);
+const code = await runDaemon(await loadConfig(Deno.args[0]), {
+  verbose: false,
+  stopSignal,
+  onReady() {
+    setTimeout(() => { throw new Error("boom from a timer"); }, 100);
+    setTimeout(() => stop("test"), 1500);
+  },
+});
+console.log("runDaemon returned " + code);
+`,
+    );
+    const output = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "--config", new URL("deno.json", root).pathname, script, config.path],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const text = decoder.decode(output.stdout) + decoder.decode(output.stderr);
+    assert(output.success, text);
+    assert(/unexpected exception \(the daemon keeps running\).*boom from a timer/.test(text), text);
+    assert(text.includes("runDaemon returned 0"), text);
+  },
+});
+
+Deno.test({
+  name: "an import that finished incomplete, resumed with an empty body, runs again from its " +
+    "stored CSV: a new completion, nothing created twice",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const server = RABBIT_TCP();
+    const config = await writeTestConfig(server);
+    const repo = await RepositoryClient.create(fedoraConfig());
+    const relpath = `plastrond-test/import-resume-${crypto.randomUUID()}`;
+    await repo.ensureContainer(`${repo.endpoint}/plastrond-test`);
+    const watcher = await Watcher.open(server, config.destinations);
+    const daemon = await DaemonProcess.start(config.path);
+    const jobId = `http://archelon.example.edu/import_jobs/${crypto.randomUUID()}`;
+    const headers = {
+      PlastronCommand: "import",
+      PlastronJobId: jobId,
+      "PlastronArg-model": "Item",
+      "PlastronArg-relpath": relpath,
+    };
+    const text = "http://purl.org/dc/dcmitype/Text";
+    const rights = "http://rightsstatements.org/vocab/InC/1.0/";
+    const csv = await formatCsv([
+      ["Identifier", "Object Type", "Rights Statement", "Title", "Date"],
+      [`resume-ok-${jobId}`, text, rights, "A row that imports", "1950"],
+      [`resume-bad-${jobId}`, text, rights, "", "1951"], // no Title: invalid
+    ]);
+    try {
+      await watcher.send(headers, csv);
+      const first = await watcher.completion(jobId, 60_000);
+      assertEquals(first.headers.PlastronJobStatus, "Done");
+      assertEquals(first.headers.PlastronJobState, "import_incomplete");
+      const firstBody = json(first) as { count: Record<string, number> };
+      assertEquals([firstBody.count.created, firstBody.count.invalid], [1, 1]);
+
+      await watcher.send({ ...headers, "PlastronArg-resume": "true" }, "");
+      await waitFor(() => watcher.completionsOf(jobId).length === 2, 60_000, "the new completion");
+      const second = watcher.completionsOf(jobId)[1];
+      assertEquals(second.headers.PlastronJobStatus, "Done", decoder.decode(second.body));
+      assertEquals(second.headers.PlastronJobState, "import_incomplete");
+      const secondBody = json(second) as { count: Record<string, number> };
+      assertEquals(secondBody.count.rows, 2, "the stored CSV was used");
+      assertEquals(secondBody.count.invalid, 1);
+      assertEquals(daemon.count(/running import/), 2, "the resume ran");
+      const objects = await repo.children(`${repo.endpoint}/${relpath}`);
+      assertEquals(objects.length, 1, "nothing was created twice");
+
+      // Every resume runs again; rows already done are skipped.
+      await watcher.send({ ...headers, "PlastronArg-resume": "true" }, "");
+      await waitFor(() => watcher.completionsOf(jobId).length === 3, 60_000, "a third run");
+      assertEquals((await repo.children(`${repo.endpoint}/${relpath}`)).length, 1);
+    } finally {
+      assertEquals((await daemon.stop()).code, 0, daemon.output);
+      await watcher.close();
+      repo.close();
     }
   },
 });

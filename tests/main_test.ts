@@ -161,13 +161,15 @@ Deno.test("an unwritable LOG_DIR exits 1 naming REPOSITORY.LOG_DIR", async () =>
   });
 });
 
-Deno.test("a running daemon logs warnings, keeps secrets out of its logs and exits 0 on SIGTERM", async () => {
+Deno.test("a running daemon logs warnings, keeps secrets (Fedora password, broker PASSCODE) out of its logs and exits 0 on SIGTERM", async () => {
   const server = requireEnv("PLASTROND_TEST_RABBITMQ_TCP");
   const fedora = requireEnv("PLASTROND_TEST_FEDORA");
   await withDir(async (dir) => {
     const id = crypto.randomUUID().slice(0, 8);
     const password = `pw-${crypto.randomUUID()}`;
-    const passcode = "guest";
+    // A PASSCODE of its own (the broker refuses it, and the daemon keeps
+    // retrying and logging): it must not appear anywhere in the output.
+    const passcode = `pc-${crypto.randomUUID()}`;
     const path = join(dir, "config.yml");
     await Deno.writeTextFile(
       path,
@@ -182,7 +184,7 @@ Deno.test("a running daemon logs warnings, keeps secrets out of its logs and exi
         MESSAGE_BROKER: {
           SERVER: server,
           MESSAGE_STORE_DIR: "msg",
-          LOGIN: "guest",
+          LOGIN: `plastrond-main-test-${id}`,
           PASSCODE: passcode,
           DESTINATIONS: {
             JOBS: `/queue/plastrond-main-test-${id}.jobs`,
@@ -196,13 +198,14 @@ Deno.test("a running daemon logs warnings, keeps secrets out of its logs and exi
     Deno.env.set("PLASTROND_MAIN_TEST_PW", password);
     let daemon: DaemonProcess;
     try {
-      daemon = await DaemonProcess.start(path);
+      daemon = await DaemonProcess.start(path, false);
     } finally {
       Deno.env.delete("PLASTROND_MAIN_TEST_PW");
     }
     let status: Deno.CommandStatus;
     try {
       await daemon.waitForLog(/unknown key REPOSITORY\.UNKNOWN_KEY_FOR_TEST \(ignored\)/);
+      await daemon.waitForLog(/check MESSAGE_BROKER\.LOGIN and PASSCODE/, 30_000);
     } finally {
       status = await daemon.stop("SIGTERM");
     }
@@ -212,6 +215,7 @@ Deno.test("a running daemon logs warnings, keeps secrets out of its logs and exi
       /\[WRN\] plastrond: .*config\.yml: unknown key REPOSITORY\.UNKNOWN_KEY/,
     );
     assert(!daemon.output.includes(password), "the Fedora password reached the console");
+    assert(!daemon.output.includes(passcode), "the broker PASSCODE reached the console");
 
     const logDir = join(dir, "log");
     const files = [...Deno.readDirSync(logDir)].map((entry) => entry.name);
@@ -220,8 +224,9 @@ Deno.test("a running daemon logs warnings, keeps secrets out of its logs and exi
     const text = await Deno.readTextFile(join(logDir, files[0]));
     assertMatch(text, new RegExp(`plastrond "?${VERSION.replaceAll(".", "\\.")}"? starting`));
     assertMatch(text, /unknown key REPOSITORY\.UNKNOWN_KEY_FOR_TEST/);
-    assertMatch(text, /subscribed/);
+    assertMatch(text, /check MESSAGE_BROKER\.LOGIN and PASSCODE/);
     assert(!text.includes(password), "the Fedora password reached the log file");
+    assert(!text.includes(passcode), "the broker PASSCODE reached the log file");
   });
 });
 
