@@ -373,15 +373,29 @@ function readDaemon(reader: ConfigReader, root: ConfigMap): DaemonConfig {
   };
 }
 
+/**
+ * Names of the built-in commands, for checking `DAEMON.COMMANDS` without
+ * loading the commands themselves (a test keeps it equal to the registry).
+ */
+export const BUILTIN_COMMAND_NAMES: readonly string[] = ["echo", "export", "import"];
+
 function readCommandAllowList(reader: ConfigReader, daemon: ConfigMap): string[] | undefined {
   const names = reader.stringList(daemon, "COMMANDS");
   if (names === undefined) return undefined;
   return names.map((name, index) => {
     const lower = name.toLowerCase();
+    const path = [...daemon.path, "COMMANDS", String(index)];
     if (!/^[a-z][a-z0-9_-]*$/.test(lower)) {
       reader.fail(
-        [...daemon.path, "COMMANDS", String(index)],
+        path,
         `expected a command name such as export or import, found ${JSON.stringify(name)}`,
+      );
+    }
+    if (!BUILTIN_COMMAND_NAMES.includes(lower)) {
+      reader.warn(
+        path,
+        `unknown command ${JSON.stringify(name)}: this daemon has no such command, so the ` +
+          `name allows nothing (built in: ${BUILTIN_COMMAND_NAMES.join(", ")})`,
       );
     }
     return lower;

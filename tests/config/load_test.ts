@@ -5,7 +5,8 @@ import {
 } from "node:assert/strict";
 import { join, resolve } from "node:path";
 import { stringify } from "yaml";
-import { DAEMON_DEFAULTS, loadConfig } from "../../src/config/load.ts";
+import { BUILTIN_COMMAND_NAMES, DAEMON_DEFAULTS, loadConfig } from "../../src/config/load.ts";
+import { BUILTIN_COMMANDS } from "../../src/commands/registry.ts";
 import { ConfigError } from "../../src/errors.ts";
 
 const EXAMPLE = resolve(import.meta.dirname!, "../../config.example.yml");
@@ -465,6 +466,25 @@ Deno.test("unknown keys give warnings, not failures", async () => {
     ]);
     assertEquals(config.commands.raw.LATER, { ANY: "kept" });
   });
+});
+
+Deno.test("DAEMON.COMMANDS naming a command this daemon does not have gives a warning", async () => {
+  await withDir(async (dir) => {
+    const tree = baseConfig();
+    setKey(tree, "DAEMON.COMMANDS", ["Echo", "imprt", "import"]);
+    const path = await writeConfig(dir, tree);
+    const config = await loadConfig(path, {});
+    assertEquals(config.daemon.commands, ["echo", "imprt", "import"]);
+    assertEquals(config.warnings.length, 1, config.warnings.join("\n"));
+    assertMatch(
+      config.warnings[0],
+      /config\.yml: DAEMON\.COMMANDS\.1: unknown command "imprt".*built in: echo, export, import/,
+    );
+  });
+});
+
+Deno.test("the built-in command names known to the config are those of the registry", () => {
+  assertEquals([...BUILTIN_COMMAND_NAMES].sort(), BUILTIN_COMMANDS.map((c) => c.name).sort());
 });
 
 Deno.test("REST_ENDPOINT loses its trailing slash; RELPATH gets a leading one", async () => {
