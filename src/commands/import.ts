@@ -21,7 +21,11 @@ import type { ContentModel } from "../models/types.ts";
 import type { Vocabulary } from "../models/vocabulary.ts";
 import { isAbsoluteIri, outsideRepositoryReason, type RuleOutcome } from "../models/validate.ts";
 import { RepositoryClient } from "../repository/client.ts";
-import { RepositoryError } from "../repository/errors.ts";
+import {
+  CommitOutcomeUnknownError,
+  RepositoryError,
+  TransactionError,
+} from "../repository/errors.ts";
 import type { BinarySource } from "../transfer/binary_source.ts";
 import { openBinarySource } from "../transfer/open_binary_source.ts";
 import { delay } from "./echo.ts";
@@ -155,6 +159,23 @@ async function countRows(csv: string, limit?: number): Promise<number> {
  */
 function strongEtag(etag: string | undefined): string | undefined {
   return etag?.replace(/^W\//, "");
+}
+
+/**
+ * Pauses before a new object's row is written again after the repository
+ * refused its commit (at most as many retries as pauses).
+ */
+const COMMIT_RETRY_DELAYS_MS = [2000, 5000];
+
+/**
+ * A commit the repository refused (409: nothing was saved), e.g. Fedora 6's
+ * containment index timing out on a lock held by a concurrent commit of a
+ * large object: the row may be written again. A commit whose answer was lost
+ * is not one (its work may be saved).
+ */
+function isRefusedCommit(error: unknown): boolean {
+  return error instanceof TransactionError && !(error instanceof CommitOutcomeUnknownError) &&
+    error.status === 409 && (error.method === "PUT" || error.uri.endsWith("/fcr:commit"));
 }
 
 /** How long to wait for an abandoned transaction that might be committing. */
@@ -355,7 +376,7 @@ async function createNewObject(job: RowJob, row: ParsedRow, key: string): Promis
   const { context, options, source } = job;
   const repo = job.repo!;
   const state = job.state!;
-  const write = (objectUri: string) =>
+  const writeOnce = (objectUri: string) =>
     repo.transaction((tx) =>
       createObject(
         tx,
@@ -371,6 +392,21 @@ async function createNewObject(job: RowJob, row: ParsedRow, key: string): Promis
         context.signal,
       )
     );
+  const write = async (objectUri: string) => {
+    for (let attempt = 0;; attempt++) {
+      try {
+        return await writeOnce(objectUri);
+      } catch (error) {
+        const pause = COMMIT_RETRY_DELAYS_MS[attempt];
+        if (pause === undefined || !isRefusedCommit(error)) throw error;
+        logger.info(
+          "Row {line}: the repository refused to commit {uri} ({reason}); writing it again in {seconds} s",
+          { line: row.line, uri: objectUri, reason: reasonOf(error), seconds: pause / 1000 },
+        );
+        await delay(pause, context.signal);
+      }
+    }
+  };
   const mint = async () => {
     const fresh = `${job.container}/${crypto.randomUUID()}`;
     await state.recordMinted(key, fresh);

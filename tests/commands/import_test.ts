@@ -28,6 +28,7 @@ import { jobFileName } from "../../src/store/job_file_name.ts";
 import type { RepositoryClient } from "../../src/repository/client.ts";
 import { type BinarySource, DirectorySource } from "../../src/transfer/binary_source.ts";
 import { fixture } from "../helpers/import_fixtures.ts";
+import { CuttingHttpProxy } from "../support/cutting_http_proxy.ts";
 import {
   type ImportBed,
   importBed,
@@ -967,4 +968,40 @@ Deno.test("relpath that goes up with .. or leaves the endpoint is refused as a b
       `${bed.container}/sub`,
     ]);
   });
+});
+
+Deno.test("a new object's commit the repository refuses (409, nothing saved) is written again; no object twice", async () => {
+  const fedora = new URL(testbedEnv("PLASTROND_TEST_FEDORA"));
+  const proxy = new CuttingHttpProxy({ host: fedora.hostname, port: Number(fedora.port) });
+  // the first commit (PUT <endpoint>/fcr:tx/<id>) is answered as Fedora answers one it could not make
+  proxy.refusals.set(`PUT ${fedora.pathname.replace(/\/+$/, "")}/fcr:tx/`, 1);
+  try {
+    await withBed(async (bed) => {
+      const viaProxy = `http://127.0.0.1:${proxy.port}${fedora.pathname}`;
+      bed.config.repository = { ...bed.config.repository, restEndpoint: viaProxy };
+      bed.config.daemon = { ...bed.config.daemon, jobWorkers: 1 };
+      const run = await runImportJob(bed, await read("import/items-basic.csv"), {
+        model: "Item",
+        "binaries-location": fixture("import/files"),
+      });
+      assertEquals(proxy.refused, 1, "one commit was refused");
+      assertEquals(
+        [run.result.state, run.count.created, run.count.files, run.count.errors],
+        ["import_complete", 5, 10, 0],
+        errorsOf(run),
+      );
+      const objects = (await objectsIn(bed)).map((uri) => uri.replace(bed.repo.endpoint, ""));
+      assertEquals(
+        objects,
+        created(run).map((uri) => uri.replace(viaProxy.replace(/\/+$/, ""), "")).sort(),
+      );
+      const identifiers = [];
+      for (const uri of await objectsIn(bed)) {
+        identifiers.push(identifierOf(await recordOf(bed.repo, ITEM, uri)));
+      }
+      assertEquals(identifiers.sort(), ["doc-001", "doc-002", "doc-003", "doc-004", "doc-005"]);
+    });
+  } finally {
+    await proxy.close();
+  }
 });

@@ -2,7 +2,9 @@
  * A TCP proxy on 127.0.0.1 in front of a real HTTP server that breaks one
  * kind of download midway: when a client sends a request whose request line
  * starts with `marker` (e.g. `GET /fcrepo/rest/x/f/1 `), the connection is
- * cut after `cutAfter` bytes of the answer. Everything else passes through.
+ * cut after `cutAfter` bytes of the answer; a request starting with a
+ * `refusals` prefix is not forwarded but answered `409 Conflict` (as Fedora
+ * answers a commit it could not make). Everything else passes through.
  * Fault injection only; the server behind it is real.
  *
  * @module
@@ -17,6 +19,10 @@ export class CuttingHttpProxy {
   readonly markers = new Set<string>();
   /** Cuts made so far. */
   cuts = 0;
+  /** Request-line prefixes answered with `409 Conflict` instead, with how many more times. */
+  readonly refusals = new Map<string, number>();
+  /** Requests refused so far. */
+  refused = 0;
 
   constructor(
     readonly target: { host: string; port: number },
@@ -56,6 +62,22 @@ export class CuttingHttpProxy {
     const upstream = (async () => {
       for await (const chunk of client.readable) {
         const text = decoder.decode(chunk);
+        for (const [prefix, left] of this.refusals) {
+          if (left > 0 && text.startsWith(prefix)) {
+            this.refusals.set(prefix, left - 1);
+            this.refused++;
+            const body = "Failed to commit transaction (refused by the test proxy)";
+            await writeAll(
+              client,
+              new TextEncoder().encode(
+                `HTTP/1.1 409 Conflict\r\nContent-Type: text/plain\r\n` +
+                  `Content-Length: ${body.length}\r\nConnection: close\r\n\r\n${body}`,
+              ),
+            );
+            closeBoth();
+            return;
+          }
+        }
         for (const marker of this.markers) {
           if (text.includes(`\r\n${marker}`) || text.startsWith(marker)) budget = this.cutAfter;
         }
