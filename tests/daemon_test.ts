@@ -691,8 +691,14 @@ Deno.test({
       assertEquals(aside.length, 1);
       assert(aside[0].endsWith("-refused-completion.json"));
       // A duplicate request now gets the completion that can be delivered.
-      await watcher.send({ PlastronCommand: "echo", PlastronJobId: next }, "small");
-      await waitFor(() => watcher.completionsOf(next).length === 2, 10_000, "the copy");
+      await watcher.send(
+        { PlastronCommand: "echo", PlastronJobId: huge },
+        "\u0001".repeat(24 << 20),
+      );
+      await waitFor(() => watcher.completionsOf(huge).length === 2, 30_000, "the copy");
+      const copy = watcher.completionsOf(huge)[1];
+      assertEquals(copy.headers.PlastronJobError, replaced.headers.PlastronJobError);
+      assertEquals(daemon.count(/running echo/), 2, "the duplicate did not run");
     } finally {
       assertEquals((await daemon.stop()).code, 0, daemon.output);
       await watcher.close();

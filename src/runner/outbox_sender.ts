@@ -140,16 +140,23 @@ export class OutboxSender {
       );
       const added = await this.#store.addOutgoing(entry.jobId, replacement, entry.command);
       const path = await this.#store.setOutgoingAside(entry, text);
-      const finished = await this.#store.getFinished(entry.jobId).catch(() => undefined);
-      if (finished && finished.completion.body === entry.message.body) {
-        // A duplicate request is answered with the completion that can be delivered.
-        await this.#store.putFinished({ ...finished, completion: replacement });
-      }
       if (this.#queue[0] === entry) this.#queue[0] = added;
       this.#refusals = { id: "", count: 0 };
       log.error(
         `job ${entry.jobId}: ${text}; set aside in ${path}, an Error completion sent instead`,
       );
+      try {
+        const finished = await this.#store.getFinished(entry.jobId);
+        if (finished && finished.completion.body === entry.message.body) {
+          // A duplicate request is answered with the completion that can be delivered.
+          await this.#store.putFinished({ ...finished, completion: replacement });
+        }
+      } catch (recordError) {
+        log.warn(
+          `job ${entry.jobId}: its finished record keeps the refused completion ` +
+            `(${(recordError as Error).message})`,
+        );
+      }
       return true;
     } catch (storeError) {
       log.error(
