@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The Fedora 4.7.6 column of the test matrix: runs the repository and RDF tests
-# against Fedora 4.7.6 (scripts/testbed/fedora4.sh, port 8081), started here when
+# The Fedora 4.7 column of the test matrix (4.7.6, else 4.7.5): runs the repository and RDF tests
+# against it (scripts/testbed/fedora4.sh, port 8081), started here when
 # it is not already answering and stopped again afterwards.
 #
 # usage: scripts/test_fedora4.sh [deno test args...]
