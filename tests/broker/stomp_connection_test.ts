@@ -12,6 +12,7 @@ import type { BrokerConnection } from "../../src/broker/types.ts";
 import { TcpProxy } from "../helpers/tcp_proxy.ts";
 import { makeTestCertificates } from "../helpers/test_certificates.ts";
 import { startClientAuthTlsProxy } from "../helpers/client_auth_tls_proxy.ts";
+import { optionalTestbedEnv } from "../support/testbed_env.ts";
 import {
   brokerConfig,
   MessageCollector,
@@ -91,7 +92,7 @@ function bigMultibyteText(): string {
 }
 
 for (const transport of TRANSPORTS) {
-  const ignore = transport.optional === true && !Deno.env.get(transport.serverVar);
+  const ignore = transport.optional === true && !optionalTestbedEnv(transport.serverVar);
 
   Deno.test({
     name: `${transport.name}: send with receipt, receive, escaped headers and UTF-8 body intact`,
@@ -253,7 +254,7 @@ for (const transport of TRANSPORTS) {
   Deno.test({
     name:
       `${transport.name}: an unacked message is redelivered after the connection is cut; the old ack is a no-op`,
-    ignore: transport.optional === true && !Deno.env.get(transport.serverVar),
+    ignore: transport.optional === true && !optionalTestbedEnv(transport.serverVar),
     fn: async () => {
       const { proxy, server } = proxied(transport.serverVar);
       const broker = await connect(server);

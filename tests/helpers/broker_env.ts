@@ -9,18 +9,12 @@
 
 import type { BrokerConfig } from "../../src/config/types.ts";
 import { parseBrokerAddress } from "../../src/config/broker_address.ts";
+import { testbedEnv } from "../support/testbed_env.ts";
 import type { ReceivedMessage } from "../../src/broker/types.ts";
 
 /** The value of a test bed variable; throws (failing the test) when it is unset. */
 export function requireEnv(name: string): string {
-  const value = Deno.env.get(name);
-  if (!value) {
-    throw new Error(
-      `${name} is not set: start the test bed (bash scripts/testbed.sh up) and ` +
-        `run the tests with its variables (source .testbed/env).`,
-    );
-  }
-  return value;
+  return testbedEnv(name);
 }
 
 /** A broker config for `server` (a `SERVER` value), with test-friendly heart-beats. */

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { stringify } from "yaml";
 import { waitFor } from "./broker_env.ts";
+import { testbedEnv } from "../support/testbed_env.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -48,7 +49,7 @@ export async function writeTestConfig(
   const storeDir = options.storeDir ?? join(dir, "msg");
   const config = {
     REPOSITORY: {
-      REST_ENDPOINT: Deno.env.get("PLASTROND_TEST_FEDORA") ?? "http://127.0.0.1:8080/fcrepo/rest",
+      REST_ENDPOINT: testbedEnv("PLASTROND_TEST_FEDORA"),
       FEDORA_USER: "fedoraAdmin",
       FEDORA_PASSWORD: "fedoraAdmin",
     },

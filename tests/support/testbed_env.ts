@@ -40,6 +40,15 @@ export function testbedEnv(name: string): string {
   return value;
 }
 
+/**
+ * The value of a test bed variable that only some test beds have (e.g.
+ * ActiveMQ's WebSocket transport), or `undefined`.
+ */
+export function optionalTestbedEnv(name: string): string | undefined {
+  const value = Deno.env.get(name) ?? fromEnvFile(name);
+  return value === "" ? undefined : value;
+}
+
 /** `host:port` split. */
 export function hostPort(value: string): { host: string; port: number } {
   const i = value.lastIndexOf(":");
