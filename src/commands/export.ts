@@ -32,6 +32,7 @@ import { BinaryReader } from "./export/binary_reader.ts";
 import { MemoryPacer } from "./export/memory.ts";
 import { spoolBinary, type SpooledBinary } from "./export/spool.ts";
 import { type FileInfo, readObjectStructure } from "./export/structure.ts";
+import { EXPORT_DEFINITION } from "./definitions.ts";
 import type { Command, CommandContext, CommandResult, Progress } from "./types.ts";
 
 const logger = getLogger(["plastrond", "commands", "export"]);
@@ -112,15 +113,7 @@ function reasonOf(error: unknown): string {
 
 /** The `export` command. */
 export const exportCommand: Command = {
-  name: "export",
-  args: {
-    "format": { type: "string", default: "text/turtle" },
-    "output-dest": { type: "string", required: true },
-    "export-binaries": { type: "boolean", default: false },
-    "binary-types": { type: "string" },
-    "uri-template": { type: "string" },
-    "on-behalf-of": { type: "string" },
-  },
+  ...EXPORT_DEFINITION,
   async *run(context: CommandContext): AsyncGenerator<Progress, CommandResult, void> {
     const options = exportOptions(context.args);
     const uris = parseUriList(context.body);

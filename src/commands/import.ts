@@ -33,6 +33,7 @@ import { createObject } from "./import/create_object.ts";
 import { loadVocabularies, withConfiguredVocabularies } from "./import/vocabularies.ts";
 import { ImportJobState, rowKey, type RowOutcome } from "./import/job_state.ts";
 import { orderedPool } from "../runner/pool.ts";
+import { IMPORT_DEFINITION } from "./definitions.ts";
 import type { Command, CommandContext, CommandResult, Progress } from "./types.ts";
 
 const logger = getLogger(["plastrond", "commands", "import"]);
@@ -654,17 +655,6 @@ export async function* runImport(
 
 /** The `import` command (SPEC §4). */
 export const importCommand: Command = {
-  name: "import",
-  rerunArg: "resume",
-  args: {
-    model: { type: "string", required: true },
-    "validate-only": { type: "boolean", default: false },
-    limit: { type: "integer" },
-    access: { type: "string" },
-    "member-of": { type: "string" },
-    "binaries-location": { type: "string" },
-    relpath: { type: "string" },
-    resume: { type: "boolean", default: false },
-  },
+  ...IMPORT_DEFINITION,
   run: (context) => runImport(context),
 };
