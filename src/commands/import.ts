@@ -398,6 +398,21 @@ async function createNewObject(job: RowJob, row: ParsedRow, key: string): Promis
       try {
         return await writeOnce(objectUri);
       } catch (error) {
+        if (error instanceof CommitOutcomeUnknownError) {
+          // Whether the commit went through shows in the repository itself.
+          if (await repo.exists(objectUri)) {
+            logger.info("Row {line}: the commit's answer was lost, but {uri} exists: committed", {
+              line: row.line,
+              uri: objectUri,
+            });
+            return { files: fileCount(row) };
+          }
+          throw new TransactionError(
+            "the repository did not confirm the commit and the object does not exist: " +
+              "nothing was saved; run the job again",
+            { method: error.method, uri: error.uri, status: error.status, cause: error },
+          );
+        }
         const pause = COMMIT_RETRY_DELAYS_MS[attempt];
         if (pause === undefined || !isRefusedCommit(error)) throw error;
         logger.info(

@@ -277,6 +277,14 @@ export class Transaction {
             "the answer to the commit was lost, so whether the transaction's work was saved is unknown; check in the repository whether the resources it wrote exist before writing them again",
             details,
           )
+          : err.status === 404 || err.status === 410
+          // The transaction is gone: it timed out (nothing saved), or the
+          // commit was sent twice by the HTTP stack after a lost answer and
+          // the first one went through.
+          ? new CommitOutcomeUnknownError(
+            "the repository no longer knows the transaction (it timed out, or an earlier attempt of this commit went through); check in the repository whether the resources it wrote exist before writing them again",
+            details,
+          )
           : new TransactionError(
             "the transaction could not be committed; nothing was saved",
             details,

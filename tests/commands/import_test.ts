@@ -1005,3 +1005,33 @@ Deno.test("a new object's commit the repository refuses (409, nothing saved) is 
     await proxy.close();
   }
 });
+
+Deno.test("commits whose answers are lost count as created when the objects exist; nothing twice", async () => {
+  const fedora = new URL(testbedEnv("PLASTROND_TEST_FEDORA"));
+  // every commit (PUT <endpoint>/fcr:tx/<id>) reaches Fedora, but its answer is cut
+  const proxy = new CuttingHttpProxy({ host: fedora.hostname, port: Number(fedora.port) }, 0);
+  proxy.markers.add(`PUT ${fedora.pathname.replace(/\/+$/, "")}/fcr:tx/`);
+  try {
+    await withBed(async (bed) => {
+      const viaProxy = `http://127.0.0.1:${proxy.port}${fedora.pathname}`;
+      bed.config.repository = { ...bed.config.repository, restEndpoint: viaProxy };
+      const run = await runImportJob(bed, await read("import/items-basic.csv"), {
+        model: "Item",
+        "binaries-location": fixture("import/files"),
+      });
+      assert(proxy.cuts >= 5, `${proxy.cuts} commit answers cut`);
+      assertEquals(
+        [run.result.state, run.count.created, run.count.files, run.count.errors],
+        ["import_complete", 5, 10, 0],
+        errorsOf(run),
+      );
+      const identifiers = [];
+      for (const uri of await objectsIn(bed)) {
+        identifiers.push(identifierOf(await recordOf(bed.repo, ITEM, uri)));
+      }
+      assertEquals(identifiers.sort(), ["doc-001", "doc-002", "doc-003", "doc-004", "doc-005"]);
+    });
+  } finally {
+    await proxy.close();
+  }
+});
