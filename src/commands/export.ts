@@ -316,7 +316,9 @@ async function fetchObject(
       `not in this repository: the URI ${outside}; only the repository's own objects are exported`,
     );
   }
-  const structure = await readObjectStructure(repo, reader, uri, signal);
+  // A CSV without binaries lists no pages or files: the object alone is read.
+  const objectOnly = options.format === "text/csv" && !options.exportBinaries;
+  const structure = await readObjectStructure(repo, reader, uri, signal, { objectOnly });
   const wanted = (f: FileInfo) =>
     options.exportBinaries &&
     (options.binaryTypes === undefined || options.binaryTypes.includes(f.mimeType));

@@ -103,7 +103,9 @@ function followable(repo: RepositoryClient, uri: string, role: string, link: str
 }
 
 /**
- * Read the structure of the object at `uri`.
+ * Read the structure of the object at `uri`; with `objectOnly`, just the
+ * object itself (no pages, files or proxies: what a CSV export without
+ * binaries needs).
  *
  * @throws the repository client's errors (`NotFoundError`, `GoneError`, …) unchanged.
  */
@@ -112,10 +114,15 @@ export async function readObjectStructure(
   binaries: BinaryReader,
   uri: string,
   signal?: AbortSignal,
+  { objectOnly = false }: { objectOnly?: boolean } = {},
 ): Promise<ObjectStructure> {
   const resource = await repo.getGraph(uri);
   const graph = resource.graph;
   const types = objectsOf(graph, uri, RDF_TYPE);
+  if (objectOnly) {
+    const { graph: _graph, ...description } = resource;
+    return { uri, graph, types, description, pages: [], files: [], proxyGraph: [] };
+  }
   const proxyGraph: Quad[] = [];
   const pageUris = await orderedPages(repo, uri, graph, proxyGraph, signal);
   const pages: PageInfo[] = [];
