@@ -7,13 +7,9 @@
  *
  * @module
  */
-import { Buffer } from "node:buffer";
 import { posix } from "node:path";
 import type { Readable } from "node:stream";
-import SftpClient from "ssh2-sftp-client";
-import { getLogger } from "@logtape/logtape";
 import { unsafePathReason } from "../csv/files.ts";
-import { BadRequestError } from "../errors.ts";
 import {
   assertSafePath,
   BinaryNotFoundError,
@@ -23,10 +19,8 @@ import {
   type SourceBinary,
 } from "./binary_source.ts";
 import { ZipSource } from "./binary_source_zip.ts";
-import { fingerprint, parseKnownHosts, verifyHostKey } from "./known_hosts.ts";
-import { parseSftpUri, redactSftpUri, type SftpAddress, sftpHostAllowed } from "./sftp.ts";
-
-const logger = getLogger(["plastrond", "transfer", "binary-source"]);
+import { redactSftpUri, type SftpAddress } from "./sftp_address.ts";
+import { connectSftp } from "./sftp_connect.ts";
 
 /** How to reach an SFTP binaries location. */
 export interface SftpSourceOptions {
@@ -55,71 +49,11 @@ interface Client {
   createReadStream(path: string): Readable;
 }
 
-async function connect(
+function connect(
   uri: string,
   options: SftpSourceOptions,
 ): Promise<{ client: Client; address: SftpAddress }> {
-  const address = parseSftpUri(uri);
-  const location = redactSftpUri(uri);
-  if (options.allowedHosts && !sftpHostAllowed(options.allowedHosts, address.host, address.port)) {
-    throw new BadRequestError(
-      `SFTP host ${address.host}:${address.port} is not in COMMANDS.SFTP_HOSTS; ` +
-        "use an allowed host or ask the operator to add it",
-    );
-  }
-  if (!options.privateKeyFile && address.password === undefined) {
-    throw new BadRequestError(
-      "SFTP binaries need a key: COMMANDS.IMPORT.SSH_PRIVATE_KEY is not set in the configuration",
-    );
-  }
-  const privateKey = options.privateKeyFile
-    ? await Deno.readFile(options.privateKeyFile).catch((e) => {
-      throw new Error(
-        `cannot read COMMANDS.IMPORT.SSH_PRIVATE_KEY ${options.privateKeyFile}: ${e.message}`,
-      );
-    })
-    : undefined;
-  const knownHosts = options.knownHostsFile
-    ? parseKnownHosts(
-      await Deno.readTextFile(options.knownHostsFile).catch((e) => {
-        throw new Error(`cannot read COMMANDS.KNOWN_HOSTS ${options.knownHostsFile}: ${e.message}`);
-      }),
-    )
-    : undefined;
-  let hostKeyProblem: string | undefined;
-  const client = new SftpClient("plastrond-import") as unknown as Client;
-  try {
-    await client.connect({
-      host: address.host,
-      port: address.port,
-      username: address.user,
-      password: address.password,
-      privateKey: privateKey ? Buffer.from(privateKey) : undefined,
-      readyTimeout: options.readyTimeout ?? 20000,
-      hostVerifier: (key: Buffer, verify: (ok: boolean) => void) => {
-        const blob = new Uint8Array(key);
-        fingerprint(blob).then((fp) => {
-          if (!knownHosts) {
-            logger.warn(
-              "COMMANDS.KNOWN_HOSTS is not set: accepting the unchecked host key {fingerprint} of {host}:{port}",
-              { fingerprint: fp, host: address.host, port: address.port },
-            );
-            return verify(true);
-          }
-          const verdict = verifyHostKey(knownHosts, address.host, address.port, blob);
-          if (verdict === "match") return verify(true);
-          hostKeyProblem = `the host key ${fp} of ${address.host}:${address.port} is ${
-            verdict === "unknown" ? "not in" : "refused by"
-          } COMMANDS.KNOWN_HOSTS (${verdict}); ask the operator to check it`;
-          verify(false);
-        }, () => verify(false));
-      },
-    });
-  } catch (e) {
-    await client.end().catch(() => {});
-    throw new Error(`cannot connect to ${location}: ${hostKeyProblem ?? (e as Error).message}`);
-  }
-  return { client, address };
+  return connectSftp<Client>(uri, { ...options, command: "import" });
 }
 
 /**

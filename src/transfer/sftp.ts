@@ -8,24 +8,9 @@
  * @module
  */
 import { Buffer } from "node:buffer";
-import SftpClient from "ssh2-sftp-client";
-import { getLogger } from "@logtape/logtape";
-import { BadRequestError } from "../errors.ts";
 import { baseNameWithoutExtension, type ExportDestination, partName } from "./destination.ts";
-import { fingerprint, parseKnownHosts, verifyHostKey } from "./known_hosts.ts";
-
-const logger = getLogger(["plastrond", "transfer", "sftp"]);
-
-/** An `sftp://` address, parsed. */
-export interface SftpAddress {
-  user: string;
-  /** Only when the URI carried one; never logged. */
-  password?: string;
-  host: string;
-  port: number;
-  /** The remote path, percent-decoded. `/~/x` means `x` in the login folder. */
-  path: string;
-}
+import { connectSftp } from "./sftp_connect.ts";
+import { redactSftpUri } from "./sftp_address.ts";
 
 /** How to connect. */
 export interface SftpOptions {
@@ -43,88 +28,13 @@ export interface SftpOptions {
   readyTimeout?: number;
 }
 
-/** Is `dest` an SFTP URI? */
-export function isSftpUri(dest: string): boolean {
-  return /^sftp:\/\//i.test(dest.trim());
-}
-
-/**
- * Parse `sftp://user[:password]@host[:port]/path`.
- *
- * @throws {BadRequestError} when a part is missing or the path is unsafe.
- */
-export function parseSftpUri(uri: string): SftpAddress {
-  const rawPath = /^sftp:\/\/[^/]*(\/.*)?$/i.exec(uri.trim())?.[1] ?? "";
-  if (
-    rawPath.split("/").some((segment) => {
-      const decoded = safeDecode(segment);
-      return decoded === ".." || decoded === "." || decoded.includes("/");
-    })
-  ) {
-    throw new BadRequestError(
-      `${redactSftpUri(uri)} contains "." or ".." path segments, which are not allowed`,
-    );
-  }
-  let url: URL;
-  try {
-    url = new URL(uri.trim());
-  } catch {
-    throw new BadRequestError(
-      `${
-        redactSftpUri(uri)
-      } is not a valid sftp:// URI; write sftp://user@host[:port]/path/name.zip`,
-    );
-  }
-  if (url.protocol !== "sftp:" || url.hostname === "") {
-    throw new BadRequestError(
-      `${
-        redactSftpUri(uri)
-      } is not a valid sftp:// URI; write sftp://user@host[:port]/path/name.zip`,
-    );
-  }
-  if (url.username === "") {
-    throw new BadRequestError(
-      `${redactSftpUri(uri)} names no user; write sftp://user@host[:port]/path/name.zip`,
-    );
-  }
-  const path = decodeURIComponent(url.pathname);
-  if (path === "" || path === "/" || path.endsWith("/")) {
-    throw new BadRequestError(`${redactSftpUri(uri)} names no file; end it with /name.zip`);
-  }
-  if (path.split("/").includes("..") || path.includes("\0")) {
-    throw new BadRequestError(`${redactSftpUri(uri)} contains "..", which is not allowed`);
-  }
-  const host = url.hostname.replace(/^\[(.*)\]$/, "$1");
-  return {
-    user: decodeURIComponent(url.username),
-    password: url.password ? decodeURIComponent(url.password) : undefined,
-    host,
-    port: url.port ? Number(url.port) : 22,
-    path: path.startsWith("/~/") ? path.slice(3) : path,
-  };
-}
-
-function safeDecode(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return segment;
-  }
-}
-
-/** The URI with any password replaced by `***`, for logs and messages. */
-export function redactSftpUri(uri: string): string {
-  return uri.replace(/^(sftp:\/\/[^:@/]*):[^@/]*@/i, "$1:***@");
-}
-
-/** Is `host:port` allowed by a `COMMANDS.SFTP_HOSTS` list? */
-export function sftpHostAllowed(allowed: string[], host: string, port: number): boolean {
-  return allowed.some((entry) => {
-    const m = /^\[?([^\]]+?)\]?(?::(\d+))?$/.exec(entry.trim());
-    if (!m) return false;
-    return m[1].toLowerCase() === host.toLowerCase() && Number(m[2] ?? 22) === port;
-  });
-}
+export {
+  isSftpUri,
+  parseSftpUri,
+  redactSftpUri,
+  type SftpAddress,
+  sftpHostAllowed,
+} from "./sftp_address.ts";
 
 /** The part of ssh2's SFTP wrapper used here. */
 interface RawSftp {
@@ -167,72 +77,8 @@ export async function openSftpDestination(
   uri: string,
   options: SftpOptions = {},
 ): Promise<ExportDestination> {
-  const address = parseSftpUri(uri);
+  const { client, address } = await connectSftp<Client>(uri, { ...options, command: "export" });
   const location = redactSftpUri(uri.trim());
-  if (options.allowedHosts && !sftpHostAllowed(options.allowedHosts, address.host, address.port)) {
-    throw new BadRequestError(
-      `SFTP host ${address.host}:${address.port} is not in COMMANDS.SFTP_HOSTS; ` +
-        "export to an allowed host or ask the operator to add it",
-    );
-  }
-  if (!options.privateKeyFile && address.password === undefined) {
-    throw new BadRequestError(
-      "SFTP export needs a key: COMMANDS.EXPORT.SSH_PRIVATE_KEY is not set in the configuration",
-    );
-  }
-  const privateKey = options.privateKeyFile
-    ? await Deno.readFile(options.privateKeyFile).catch((e) => {
-      throw new Error(
-        `cannot read COMMANDS.EXPORT.SSH_PRIVATE_KEY ${options.privateKeyFile}: ${e.message}`,
-      );
-    })
-    : undefined;
-  const knownHosts = options.knownHostsFile
-    ? parseKnownHosts(
-      await Deno.readTextFile(options.knownHostsFile).catch((e) => {
-        throw new Error(`cannot read COMMANDS.KNOWN_HOSTS ${options.knownHostsFile}: ${e.message}`);
-      }),
-    )
-    : undefined;
-
-  let hostKeyProblem: string | undefined;
-  const client = new SftpClient("plastrond-export") as unknown as Client;
-  try {
-    await client.connect({
-      host: address.host,
-      port: address.port,
-      username: address.user,
-      password: address.password,
-      privateKey: privateKey ? Buffer.from(privateKey) : undefined,
-      readyTimeout: options.readyTimeout ?? 20000,
-      hostVerifier: (key: Buffer, verify: (ok: boolean) => void) => {
-        const blob = new Uint8Array(key);
-        fingerprint(blob).then((fp) => {
-          if (!knownHosts) {
-            logger.warn(
-              "COMMANDS.KNOWN_HOSTS is not set: accepting the unchecked host key {fingerprint} of {host}:{port}",
-              { fingerprint: fp, host: address.host, port: address.port },
-            );
-            return verify(true);
-          }
-          const verdict = verifyHostKey(knownHosts, address.host, address.port, blob);
-          if (verdict === "match") return verify(true);
-          hostKeyProblem = verdict === "unknown"
-            ? `the host key ${fp} of ${address.host}:${address.port} is not in COMMANDS.KNOWN_HOSTS; ` +
-              "ask the operator to add it"
-            : `the host key ${fp} of ${address.host}:${address.port} does not match ` +
-              `COMMANDS.KNOWN_HOSTS (${verdict}); the server may be an impostor, do not retry ` +
-              "before the operator checked it";
-          logger.error("SFTP host key refused: {problem}", { problem: hostKeyProblem });
-          verify(false);
-        }, () => verify(false));
-      },
-    });
-  } catch (e) {
-    await client.end().catch(() => {});
-    const reason = hostKeyProblem ?? (e instanceof Error ? e.message : String(e));
-    throw new Error(`cannot connect to ${location}: ${reason}`);
-  }
 
   const sftp = client.sftp;
   const target = address.path;
