@@ -30,7 +30,7 @@ import { JobClient } from "./job_client.ts";
 import { runOriginal } from "./original.ts";
 import { renderTable } from "./report.ts";
 import { measureJob } from "./measure.ts";
-import type { BenchResults } from "./results.ts";
+import { type BenchResults, EXPORT_VARIANTS } from "./results.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 
@@ -74,6 +74,21 @@ function machine(): BenchResults["machine"] {
   };
 }
 
+/** {@linkcode runOriginal}, with a failure of the side-by-side run kept as its result. */
+async function runOriginalSafely(
+  options: Parameters<typeof runOriginal>[0],
+): Promise<BenchResults["original"]> {
+  try {
+    return await runOriginal(options);
+  } catch (error) {
+    return {
+      version: "?",
+      jobs: [],
+      error: error instanceof Error ? error.message : String(error),
+    };
+  }
+}
+
 async function main(): Promise<void> {
   loadTestbedEnv();
   const quick = Deno.args.includes("--quick");
@@ -112,8 +127,7 @@ async function main(): Promise<void> {
     results.dataset.binaryBytes = dataset.binaryBytes;
     let created: string[] = [];
     const recordedImport: typeof recorder.requests = [];
-    const recordedExport: typeof recorder.requests = [];
-    const recordedExportBinaries: typeof recorder.requests = [];
+    const recordedExports = new Map<string, typeof recorder.requests>();
 
     for (const workers of [1, 4]) {
       const dir = join(work, `daemon-w${workers}`);
@@ -176,23 +190,20 @@ async function main(): Promise<void> {
           log(`import: ${imported.status} ${imported.headers["PlastronJobError"] ?? ""}`);
         }
 
-        for (const binaries of [false, true]) {
-          const name = binaries ? "export with binaries" : "export metadata";
-          log(`${name} of ${created.length} objects (workers ${workers})`);
+        for (const variant of EXPORT_VARIANTS) {
+          log(`${variant.name} of ${created.length} objects (workers ${workers})`);
           if (created.length === 0) break;
           recorder.reset();
           const exported = await client.run("export", {
-            "output-dest": join(config.outputRoot, `w${workers}-${binaries ? "bin" : "meta"}.zip`),
-            "export-binaries": String(binaries),
-            format: "text/turtle",
+            "output-dest": join(config.outputRoot, `w${workers}-${variant.file}.zip`),
+            "export-binaries": String(variant.binaries),
+            format: variant.format,
           }, created.join("\n"));
           results.jobs.push({
-            ...measureJob(name, workers, created.length, exported, recorder),
+            ...measureJob(variant.name, workers, created.length, exported, recorder),
             daemonPeakRssMiB: daemon.memory().peakRssMiB,
           });
-          if (workers === 1) {
-            (binaries ? recordedExportBinaries : recordedExport).push(...recorder.requests);
-          }
+          if (workers === 1) recordedExports.set(variant.name, [...recorder.requests]);
         }
         results.daemon.at(-1)!.peakRssMiB = daemon.memory().peakRssMiB;
       } finally {
@@ -204,10 +215,9 @@ async function main(): Promise<void> {
     const origin = `http://127.0.0.1:${recorder.port}`;
     for (
       const [name, recorded] of [
-        ["import", recordedImport],
-        ["export metadata", recordedExport],
-        ["export with binaries", recordedExportBinaries],
-      ] as const
+        ["import", recordedImport] as const,
+        ...recordedExports,
+      ]
     ) {
       if (recorded.length === 0) continue;
       for (const workers of [1, 4]) {
@@ -225,7 +235,7 @@ async function main(): Promise<void> {
 
     if (!Deno.args.includes("--no-original") && created.length) {
       log("the original plastron-stomp: same export jobs, and one import");
-      results.original = await runOriginal({
+      results.original = await runOriginalSafely({
         root: ROOT,
         dir: join(work, "original"),
         server: broker,

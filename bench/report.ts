@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { BenchResults, JobMeasurement } from "./results.ts";
+import { type BenchResults, EXPORT_VARIANTS, type JobMeasurement } from "./results.ts";
 
 function n(value: number | undefined, digits = 1): string {
   return value === undefined || !Number.isFinite(value) ? "–" : value.toFixed(digits);
@@ -100,7 +100,7 @@ export function renderTable(r: BenchResults): string {
   out.push(
     table(
       ["pool 4 vs pool 1", "plastrond", "floor"],
-      ["import", "export metadata", "export with binaries"].map((name) => [
+      ["import", ...EXPORT_VARIANTS.map((v) => v.name)].map((name) => [
         name,
         speedUp(name, r.jobs),
         speedUp(name, r.floor),
@@ -157,7 +157,12 @@ export function renderTable(r: BenchResults): string {
     for (const job of r.original.jobs) {
       const ours = r.jobs.find((j) => j.name === job.name && j.workers === 1);
       const ours4 = r.jobs.find((j) => j.name === job.name && j.workers === 4);
-      if (ours) {
+      if (job.status !== "Done") {
+        out.push(
+          `${job.name}: plastron-stomp ended with ${job.status}` +
+            `${job.error ? ` (${job.error})` : ""}; no comparison`,
+        );
+      } else if (ours) {
         out.push(
           `${job.name}: plastron-stomp ${n(job.seconds, 2)} s vs plastrond ${
             n(ours.seconds, 2)

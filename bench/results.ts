@@ -14,6 +14,13 @@ export type RequestKind =
   | "write"
   | "read";
 
+/** The export jobs both daemons run, by name. */
+export const EXPORT_VARIANTS = [
+  { name: "export metadata", format: "text/turtle", binaries: false, file: "meta" },
+  { name: "export metadata as CSV", format: "text/csv", binaries: false, file: "csv" },
+  { name: "export with binaries", format: "text/turtle", binaries: true, file: "bin" },
+] as const;
+
 /** One job through a daemon, measured at the broker and in front of the repository. */
 export interface JobMeasurement {
   name: string;
