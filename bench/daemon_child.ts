@@ -105,11 +105,15 @@ export class BenchDaemon {
     for (const stream of [child.stdout, child.stderr]) this.#pump(stream);
   }
 
-  /** Start `deno run -A main.ts -c <configPath>` and wait until it subscribed. */
+  /**
+   * Start the daemon as `deno task start` does (`scripts/start.sh`: the
+   * configuration's permission set and the production V8 flags; `exec`, so
+   * the child's PID is Deno's) and wait until it subscribed.
+   */
   static async start(configPath: string): Promise<BenchDaemon> {
     const spawned = performance.now();
-    const child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", join(ROOT, "main.ts"), "-c", configPath],
+    const child = new Deno.Command("bash", {
+      args: [join(ROOT, "scripts", "start.sh"), "-c", configPath],
       cwd: ROOT,
       stdout: "piped",
       stderr: "piped",

@@ -37,5 +37,7 @@ elif [[ ! -f "$DENORT_BIN" || ! -x "$DENORT_BIN" ]]; then
   exit 1
 fi
 mkdir -p "$(dirname "$output")"
-echo "compile: deno compile --no-prompt ${flags[*]} --output $output main.ts" >&2
-exec deno compile --no-prompt "${flags[@]}" --output "$output" "$root/main.ts"
+# shellcheck source=runtime_flags.sh
+source "$root/scripts/runtime_flags.sh"
+echo "compile: deno compile --no-prompt $PLASTROND_V8_FLAGS ${flags[*]} --output $output main.ts" >&2
+exec deno compile --no-prompt "$PLASTROND_V8_FLAGS" "${flags[@]}" --output "$output" "$root/main.ts"

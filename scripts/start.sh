@@ -30,5 +30,7 @@ if [[ " ${flags[*]} " == *" !failed "* ]]; then
   echo "start: could not work out the permissions for $config (see the message above)" >&2
   exit 1
 fi
-echo "start: deno run ${flags[*]} main.ts $*" >&2
-exec deno run --no-prompt "${flags[@]}" "$root/main.ts" "$@"
+# shellcheck source=runtime_flags.sh
+source "$root/scripts/runtime_flags.sh"
+echo "start: deno run ${PLASTROND_V8_FLAGS} ${flags[*]} main.ts $*" >&2
+exec deno run --no-prompt "$PLASTROND_V8_FLAGS" "${flags[@]}" "$root/main.ts" "$@"
