@@ -490,9 +490,21 @@ export class RepositoryClient {
     return this.#place(container, { "Content-Type": "text/turtle" }, turtleBody(graph));
   }
 
-  /** Creates the container at `uri` unless it exists (e.g. the `RELPATH` container). */
+  /**
+   * Creates the container at `uri` unless it exists (e.g. the `RELPATH`
+   * container). A path Fedora 6 keeps only as part of deeper resources (a
+   * "ghost" node: 404 to a read, 409 "immutable resource" to a PUT) counts as
+   * there: resources are created under it with PUT all the same.
+   */
   async ensureContainer(uri: string): Promise<void> {
-    if (!(await this.exists(uri))) await this.createContainer({ uri });
+    if (await this.exists(uri)) return;
+    try {
+      await this.createContainer({ uri });
+    } catch (error) {
+      const ghost = error instanceof RepositoryError && error.status === 409 &&
+        /immutable resource/i.test(error.serverMessage ?? "");
+      if (!ghost) throw error;
+    }
   }
 
   /** Uploads a binary, streamed, with its digest checked; returns its URI and digest. */

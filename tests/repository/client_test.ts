@@ -124,3 +124,20 @@ Deno.test("an upload of unknown digest that Fedora reports no comparable digest 
     assert(/reports: none/.test(e.message), e.message);
   });
 });
+
+Deno.test("ensureContainer accepts a path Fedora keeps only under deeper resources (a ghost node)", async () => {
+  const repo = await RepositoryClient.create(fedoraConfig());
+  try {
+    const top = `${repo.endpoint}/plastrond-ghost-${crypto.randomUUID()}`;
+    // On Fedora 6 a PUT two levels down makes `${top}/between` a ghost (404 to
+    // reads, 409 to a PUT); Fedora 4 makes a pairtree node there instead.
+    await repo.createContainer({ uri: `${top}/between/deep` });
+    await repo.ensureContainer(`${top}/between`);
+    await repo.createContainer({ uri: `${top}/between/sibling` });
+    assert(await repo.exists(`${top}/between/sibling`));
+    await repo.delete(`${top}/between/deep`).catch(() => {});
+    await repo.delete(`${top}/between/sibling`).catch(() => {});
+  } finally {
+    repo.close();
+  }
+});
