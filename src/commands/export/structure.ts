@@ -124,12 +124,16 @@ export async function readObjectStructure(
     return { uri, graph, types, description, pages: [], files: [], proxyGraph: [] };
   }
   const proxyGraph: Quad[] = [];
+  // The object's own files are read while the proxy chain is followed; the
+  // pages and their files then all at once (the client's pool bounds how
+  // many requests are in flight), kept in chain order.
+  const ownFiles = filesOf(repo, binaries, uri, graph, signal);
+  ownFiles.catch(() => {}); // awaited below
   const pageUris = await orderedPages(repo, uri, graph, proxyGraph, signal);
-  const pages: PageInfo[] = [];
-  for (const pageUri of pageUris) {
+  const pages = await Promise.all(pageUris.map(async (pageUri): Promise<PageInfo> => {
     signal?.throwIfAborted();
     const page = await repo.getGraph(followable(repo, uri, "page", pageUri));
-    pages.push({
+    return {
       uri: pageUri,
       label: literalOf(page.graph, pageUri, [
         PREFIXES.rdfs + "label",
@@ -137,9 +141,9 @@ export async function readObjectStructure(
       ]),
       graph: page.graph,
       files: await filesOf(repo, binaries, pageUri, page.graph, signal),
-    });
-  }
-  const files = await filesOf(repo, binaries, uri, graph, signal);
+    };
+  }));
+  const files = await ownFiles;
   const { graph: _graph, ...description } = resource;
   return { uri, graph, types, description, pages, files, proxyGraph };
 }
@@ -194,12 +198,11 @@ async function filesOf(
     const container = objectsOf(graph, uri, LDP_CONTAINS).find((c) => c === `${uri}/f`);
     if (container) uris.push(...(await repo.children(container)));
   }
-  const files: FileInfo[] = [];
-  for (const fileUri of uris) {
+  const read = await Promise.all(uris.map(async (fileUri): Promise<FileInfo | undefined> => {
     signal?.throwIfAborted();
     // HEAD first: a GET of a binary would start downloading it.
     const head = await binaries.head(followable(repo, uri, "file", fileUri));
-    if (!head.isBinary) continue;
+    if (!head.isBinary) return undefined;
     const graph = head.describedBy
       ? (await repo.getGraph(followable(repo, fileUri, "description", head.describedBy))).graph
       : [];
@@ -207,7 +210,7 @@ async function filesOf(
       decodeURIComponent(fileUri.split("/").pop() ?? "file");
     const mime = literalOf(graph, fileUri, [EBUCORE_MIME]) ?? head.contentType ??
       "application/octet-stream";
-    files.push({
+    return {
       uri: fileUri,
       filename,
       mimeType: mime.split(";")[0].trim().toLowerCase(),
@@ -216,7 +219,8 @@ async function filesOf(
         .filter((q) => q.subject.value === fileUri && q.predicate.value === PREMIS_DIGEST)
         .map((q) => parseStoredDigest(q.object.value))
         .find((d) => d !== undefined),
-    });
-  }
+    };
+  }));
+  const files = read.filter((file): file is FileInfo => file !== undefined);
   return files.sort((a, b) => a.filename.localeCompare(b.filename, "en", { numeric: true }));
 }
