@@ -1,5 +1,5 @@
 /**
- * `deno task bench [--quick] [--items N (default 200; 12 with --quick)] [--no-original] [--no-memory] [--memory-mib N]`
+ * `deno task bench [--quick] [--items N (default 200; 12 with --quick)] [--no-original] [--no-memory] [--memory-mib N] [--import-memory-mib N]`
  *
  * Benchmarks plastrond against the local test bed (RabbitMQ over STOMP/TCP,
  * Fedora 6.5, all on 127.0.0.1) with a data set it creates itself, and
@@ -16,7 +16,8 @@
  * - the original Python daemon (`plastron-stomp` from PyPI in
  *   `.testbed/venv-plastron`) running the same export jobs on the same
  *   broker and repository, and trying an import;
- * - peak memory of an export of one 2 GiB binary ({@link ./export_memory.ts}).
+ * - peak memory of the daemon exporting one 2 GiB binary ({@link ./export_memory.ts})
+ *   and importing one 1 GiB file ({@link ./import_memory.ts}).
  *
  * @module
  */
@@ -250,18 +251,26 @@ async function main(): Promise<void> {
     }
 
     if (!Deno.args.includes("--no-memory")) {
-      const mib = Number(option("--memory-mib") ?? (quick ? 256 : 2048));
-      log(`export of one ${mib} MiB binary (bench/export_memory.ts)`);
-      const run = await new Deno.Command(Deno.execPath(), {
-        args: ["run", "-A", join(ROOT, "bench", "export_memory.ts"), String(mib)],
-        stdout: "piped",
-        stderr: "inherit",
-      }).output();
-      const line = new TextDecoder().decode(run.stdout).trim().split("\n").pop() ?? "";
-      try {
-        results.memory = JSON.parse(line);
-      } catch {
-        results.memory = { error: `bench/export_memory.ts printed no result: ${line}` };
+      const exportMiB = Number(option("--memory-mib") ?? (quick ? 256 : 2048));
+      const importMiB = Number(option("--import-memory-mib") ?? (quick ? 128 : 1024));
+      for (
+        const [key, script, mib] of [
+          ["memory", "export_memory.ts", exportMiB],
+          ["importMemory", "import_memory.ts", importMiB],
+        ] as const
+      ) {
+        log(`bench/${script} with ${mib} MiB`);
+        const run = await new Deno.Command(Deno.execPath(), {
+          args: ["run", "-A", join(ROOT, "bench", script), String(mib)],
+          stdout: "piped",
+          stderr: "inherit",
+        }).output();
+        const line = new TextDecoder().decode(run.stdout).trim().split("\n").pop() ?? "";
+        try {
+          results[key] = JSON.parse(line);
+        } catch {
+          results[key] = { error: `bench/${script} printed no result: ${line}` };
+        }
       }
     }
   } finally {

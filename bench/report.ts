@@ -180,5 +180,10 @@ export function renderTable(r: BenchResults): string {
   if (r.memory) {
     out.push(`export of one large binary (bench/export_memory.ts): ${JSON.stringify(r.memory)}`);
   }
+  if (r.importMemory) {
+    out.push(
+      `import of one large file (bench/import_memory.ts): ${JSON.stringify(r.importMemory)}`,
+    );
+  }
   return out.join("\n");
 }

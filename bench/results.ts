@@ -101,4 +101,6 @@ export interface BenchResults {
   original?: OriginalMeasurement;
   /** bench/export_memory.ts's JSON line. */
   memory?: Record<string, unknown>;
+  /** bench/import_memory.ts's JSON line. */
+  importMemory?: Record<string, unknown>;
 }

@@ -40,6 +40,8 @@ CONF
 
 cmd_install() {
   tb_apt_install rabbitmq-server
+  # The package enables a system service; the test bed runs its own instance only.
+  systemctl disable --now rabbitmq-server epmd.socket >/dev/null 2>&1 || true
   write_config
   mkdir -p "$TB_DIR/$SVC"
 }
