@@ -66,11 +66,16 @@ async function main(sizeMiB: number): Promise<void> {
     const csv = "Identifier,Object Type,Rights Statement,Title,FILES\n" +
       "big-1,http://purl.org/dc/dcmitype/Image,http://rightsstatements.org/vocab/InC/1.0/," +
       `One ${sizeMiB} MiB page,big/big-0001.tif\n`;
-    const outcome = await client.run("import", {
-      model: "Item",
-      "binaries-location": binaries,
-      relpath,
-    }, csv, 1_800_000);
+    const outcome = await client.run(
+      "import",
+      {
+        model: "Item",
+        "binaries-location": binaries,
+        relpath,
+      },
+      csv,
+      1_800_000,
+    );
     const peak = daemon.memory();
     created = (outcome.body.uris as { created?: string[] } | undefined)?.created ?? [];
     console.log(JSON.stringify({
