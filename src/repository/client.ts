@@ -125,6 +125,8 @@ export interface CreatedBinary {
   sha256: string;
   /** Bytes sent (when hashed while streaming). */
   size?: number;
+  /** Its description (`Link rel="describedby"` of the creation's answer), when given. */
+  describedBy?: string;
 }
 
 /**
@@ -463,10 +465,24 @@ export class RepositoryClient {
     body: BodySource | undefined,
     retryable?: boolean,
   ): Promise<string> {
+    return (await this.#create(placement, headers, body, retryable)).uri;
+  }
+
+  /** Creates a resource; its URI and the description link of the answer. */
+  async #create(
+    placement: Placement,
+    headers: Record<string, string>,
+    body: BodySource | undefined,
+    retryable?: boolean,
+  ): Promise<{ uri: string; describedBy?: string }> {
+    const linkOf = (res: { headers: Headers }) => {
+      const link = parseLinks(res.headers).find((l) => l.rel === "describedby")?.uri;
+      return link ? this.#fromServer(link) : undefined;
+    };
     if (placement.uri) {
       const res = await this.#send("PUT", placement.uri, { headers, body, retryable });
       await res.discard();
-      return placement.uri;
+      return { uri: placement.uri, describedBy: linkOf(res) };
     }
     const parent = placement.parent ?? this.baseContainer;
     const h = { ...headers };
@@ -481,7 +497,7 @@ export class RepositoryClient {
         status: res.status,
       });
     }
-    return this.#fromServer(location);
+    return { uri: this.#fromServer(location), describedBy: linkOf(res) };
   }
 
   /** Creates a container (`POST` into a parent, or `PUT` to a URI); returns its URI. */
@@ -513,8 +529,8 @@ export class RepositoryClient {
     if (binary.filename) headers["Content-Disposition"] = contentDisposition(binary.filename);
     if (binary.sha256) {
       headers.Digest = `sha-256=${binary.sha256.toLowerCase()}`;
-      const uri = await this.#place(binary, headers, binary.body);
-      return { uri, sha256: binary.sha256.toLowerCase() };
+      const { uri, describedBy } = await this.#create(binary, headers, binary.body);
+      return { uri, sha256: binary.sha256.toLowerCase(), describedBy };
     }
     // Unknown digest: hash while streaming, then compare with the digests the repository
     // stored (Fedora 6 keeps SHA-512 by default, Fedora 4 SHA-1).
@@ -539,7 +555,7 @@ export class RepositoryClient {
       : source instanceof ReadableStream
       ? hashing(source)
       : hashing(new Blob([source]).stream());
-    const uri = await this.#place(
+    const { uri, describedBy } = await this.#create(
       binary,
       headers,
       body,
@@ -570,7 +586,7 @@ export class RepositoryClient {
         { method: "GET", uri: `${uri}/fcr:metadata` },
       );
     }
-    return { uri, sha256: sent["sha-256"], size };
+    return { uri, sha256: sent["sha-256"], size, describedBy };
   }
 
   /** Replaces a container's triples (`PUT` with `Prefer: handling=lenient`). */

@@ -300,3 +300,20 @@ Deno.test("a wrong Digest is refused by Fedora and nothing is stored", async () 
     repo.close();
   }
 });
+
+Deno.test("a new binary's description link comes with the answer that created it", async () => {
+  const repo = await freshClient();
+  try {
+    const container = await repo.createContainer({});
+    const made = await repo.createBinary({
+      parent: container,
+      body: new TextEncoder().encode("described"),
+      contentType: "text/plain",
+      filename: "described.txt",
+    });
+    assert(made.describedBy, "describedby link in the creation's answer");
+    assertEquals(made.describedBy, (await repo.head(made.uri)).describedBy);
+  } finally {
+    repo.close();
+  }
+});

@@ -105,19 +105,22 @@ export async function createObject(
   const upload = async (path: string, uri: string) => {
     signal?.throwIfAborted();
     const binary = await source!.get(path);
-    await tx.createBinary({
+    const created = await tx.createBinary({
       uri,
       body: binary.body,
       contentType: binary.contentType,
       filename: fileName(path),
       sha256: binary.sha256,
     });
-    // Learn where descriptions live from the first binary's Link header, once
-    // (and never with concurrent HEADs: Fedora 6.5 may fail those with 500).
-    descriptionSuffix ??= tx.head(uri).then(({ describedBy }) =>
-      describedBy?.startsWith(uri) ? describedBy.slice(uri.length) : "/fcr:metadata"
-    );
-    await tx.patch(`${uri}${await descriptionSuffix}`, {
+    // The description's link comes with the creation's answer. Where it does
+    // not, it is learnt from a HEAD, once: Fedora 6 sometimes fails
+    // concurrent HEADs of new binaries with 500 (IllegalStateException in
+    // its header encoder).
+    const description = created.describedBy ??
+      `${uri}${await (descriptionSuffix ??= tx.head(uri).then(({ describedBy }) =>
+        describedBy?.startsWith(uri) ? describedBy.slice(uri.length) : "/fcr:metadata"
+      ))}`;
+    await tx.patch(description, {
       deletes: [],
       inserts: [
         quad(namedNode(uri), RDF_TYPE, term("pcdm", "File")),
