@@ -169,11 +169,15 @@ export class HttpCore {
   /** Sends a request; throws the typed error for a failure status or a network failure. */
   send(req: HttpRequest): Promise<HttpResponse> {
     const canRetry = req.retryable && !(req.body instanceof ReadableStream);
+    // A read is retried on 500 too: Fedora 6 answers concurrent reads of
+    // binaries with a passing 500 (IllegalStateException in its header encoder).
+    const read = req.method === "GET" || req.method === "HEAD";
     return withRetry(
       () => this.#once(req),
       (e) =>
         canRetry && e instanceof RepositoryError &&
-        (e instanceof ConnectionError || (e.status !== undefined && isTransientStatus(e.status))),
+        (e instanceof ConnectionError ||
+          (e.status !== undefined && (isTransientStatus(e.status) || (read && e.status === 500)))),
       canRetry ? this.#retry : { ...this.#retry, attempts: 1 },
       req.signal,
     );

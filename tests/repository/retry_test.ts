@@ -52,6 +52,21 @@ Deno.test("retries are bounded: the last transient failure is thrown", async () 
   });
 });
 
+Deno.test("a read is retried after a 500; a write outside a transaction is not", async () => {
+  await withFaults(async (repo, faults) => {
+    faults.failures = [500];
+    assert((await repo.head(repo.endpoint)).uri);
+    assertEquals(faults.seen.length, 2, faults.seen.join(", "));
+
+    faults.seen.length = 0;
+    faults.failures = [500];
+    const e = await repo.createContainer({ parent: repo.endpoint }).catch((err) => err);
+    assert(e instanceof RepositoryError, `got ${e}`);
+    assertEquals(e.status, 500);
+    assertEquals(faults.seen, ["POST /fcrepo/rest"]);
+  });
+});
+
 Deno.test("4xx is never retried", async () => {
   await withFaults(async (repo, faults) => {
     const e = await repo.head(`${repo.endpoint}/no-such-thing-${crypto.randomUUID()}`)
