@@ -176,13 +176,4 @@ cmd_stop() {
   tb_wait 15 "$SVC gone" tb_port_free "$STOMP_PORT" || tb_die "$SVC" "127.0.0.1:$STOMP_PORT still open"
 }
 
-case "${1:-}" in
-install) cmd_install ;;
-start) cmd_start ;;
-stop) cmd_stop ;;
-status) cmd_status ;;
-*)
-  echo "usage: $0 install|start|stop|status" >&2
-  exit 2
-  ;;
-esac
+tb_main "$@"

@@ -157,3 +157,15 @@ tb_stop_pid() {
   done
   rm -f "$file"
 }
+
+# tb_main <verb>: runs the sourcing script's cmd_<verb> (install, start, stop
+# or status); any other verb prints the usage and exits 2.
+tb_main() {
+  case "${1:-}" in
+  install | start | stop | status) "cmd_$1" ;;
+  *)
+    echo "usage: $0 install|start|stop|status" >&2
+    exit 2
+    ;;
+  esac
+}

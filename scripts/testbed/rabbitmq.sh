@@ -102,13 +102,4 @@ cmd_stop() {
   tb_wait 20 "$SVC gone" tb_port_free "$STOMP_PORT" || tb_die "$SVC" "still listening on $STOMP_PORT"
 }
 
-case "${1:-}" in
-install) cmd_install ;;
-start) cmd_start ;;
-stop) cmd_stop ;;
-status) cmd_status ;;
-*)
-  echo "usage: $0 install|start|stop|status" >&2
-  exit 2
-  ;;
-esac
+tb_main "$@"

@@ -86,13 +86,4 @@ cmd_stop() {
   tb_wait 10 "$SVC gone" tb_port_free "$PORT" || tb_die "$SVC" "127.0.0.1:$PORT still open"
 }
 
-case "${1:-}" in
-install) cmd_install ;;
-start) cmd_start ;;
-stop) cmd_stop ;;
-status) cmd_status ;;
-*)
-  echo "usage: $0 install|start|stop|status" >&2
-  exit 2
-  ;;
-esac
+tb_main "$@"
