@@ -472,6 +472,44 @@ Deno.test({
 });
 
 Deno.test({
+  name: "broker restarted and back while a job still runs: the daemon reconnects by itself, " +
+    "the job finishes and its completion arrives once",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const server = RABBIT_TCP();
+    const config = await writeTestConfig(server);
+    const watcher = await Watcher.open(server, config.destinations);
+    const daemon = await DaemonProcess.start(config.path);
+    const jobId = `http://archelon.example.edu/outlives/${crypto.randomUUID()}`;
+    try {
+      await watcher.send({
+        PlastronCommand: "echo",
+        PlastronJobId: jobId,
+        "PlastronArg-echo-delay": "25",
+      }, "outlives the broker's restart");
+      await daemon.waitForLog(/running echo/);
+      const connections = daemon.count(/connected to .*subscribed/);
+      await testbed("restart", "rabbitmq");
+      // back before the job ends: the daemon is connected again while it still runs
+      await daemon.waitForLog(
+        new RegExp(`(connected to [^\\n]*subscribed[\\s\\S]*){${connections + 1}}`),
+        30_000,
+      );
+      assert(!/outlives\/.*Done/.test(daemon.output), "the job was still running");
+      await watcher.completion(jobId, 60_000);
+      await sleep(2000);
+      assertEquals(watcher.completionsOf(jobId).length, 1);
+      assertEquals(daemon.count(/running echo/), 1);
+      assertEquals(storeFiles(config.storeDir, "outbox"), []);
+    } finally {
+      await daemon.stop();
+      await watcher.close();
+    }
+  },
+});
+
+Deno.test({
   name: "a full disk stops intake without losing the request; it runs once space is back",
   ignore: Deno.uid() !== 0, // needs to mount a small tmpfs (CI runs as root)
   sanitizeResources: false,
