@@ -31,29 +31,10 @@ import { JobClient } from "./job_client.ts";
 import { runOriginal } from "./original.ts";
 import { renderTable } from "./report.ts";
 import { measureJob } from "./measure.ts";
+import { testbedEnv } from "../tests/support/testbed_env.ts";
 import { type BenchResults, EXPORT_VARIANTS } from "./results.ts";
 
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
-
-/** Load `.testbed/env` into the environment for variables not already set. */
-function loadTestbedEnv(): void {
-  try {
-    const text = Deno.readTextFileSync(join(ROOT, ".testbed", "env"));
-    for (const match of text.matchAll(/^export (\w+)=(.*)$/gm)) {
-      if (!Deno.env.get(match[1])) Deno.env.set(match[1], match[2]);
-    }
-  } catch { /* not there: requireEnv says what to do */ }
-}
-
-function requireEnv(name: string): string {
-  const value = Deno.env.get(name);
-  if (!value) {
-    throw new Error(
-      `${name} is not set: start the test bed (bash scripts/testbed.sh up), which writes .testbed/env`,
-    );
-  }
-  return value;
-}
 
 function option(name: string): string | undefined {
   const i = Deno.args.indexOf(name);
@@ -91,14 +72,13 @@ async function runOriginalSafely(
 }
 
 async function main(): Promise<void> {
-  loadTestbedEnv();
   const quick = Deno.args.includes("--quick");
   const items = Number(option("--items") ?? (quick ? 12 : 200));
   const pages = 2;
-  const broker = requireEnv("PLASTROND_TEST_RABBITMQ_TCP");
-  const fedora = new URL(requireEnv("PLASTROND_TEST_FEDORA"));
-  const user = requireEnv("PLASTROND_TEST_FEDORA_USER");
-  const password = requireEnv("PLASTROND_TEST_FEDORA_PASSWORD");
+  const broker = testbedEnv("PLASTROND_TEST_RABBITMQ_TCP");
+  const fedora = new URL(testbedEnv("PLASTROND_TEST_FEDORA"));
+  const user = testbedEnv("PLASTROND_TEST_FEDORA_USER");
+  const password = testbedEnv("PLASTROND_TEST_FEDORA_PASSWORD");
   const runId = new Date().toISOString().replace(/[:.]/g, "-");
   const work = await Deno.makeTempDir({ prefix: "plastrond-bench-" });
   const log = (text: string) => console.error(`[bench ${new Date().toISOString()}] ${text}`);

@@ -13,6 +13,7 @@ import { permissionFlags, permissionsFor } from "../../src/permissions/scope.ts"
 import { ChildRun } from "../helpers/child_process.ts";
 import { type TestConfig, writeTestConfig } from "../helpers/daemon_process.ts";
 import { JobClient } from "../helpers/job_client.ts";
+import { printedPermissionFlags } from "../helpers/permission_flags.ts";
 import { testbedEnv } from "../support/testbed_env.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -31,25 +32,6 @@ async function scopedConfig(): Promise<TestConfig> {
   return config;
 }
 
-async function flagsFor(configPath: string): Promise<string[]> {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--no-prompt",
-      "--allow-read",
-      "--allow-env",
-      MAIN,
-      "permissions",
-      "-c",
-      configPath,
-    ],
-    stdin: "null",
-  }).output();
-  const text = new TextDecoder().decode(output.stdout);
-  assertEquals(output.code, 0, new TextDecoder().decode(output.stderr));
-  return text.trimEnd().split("\n");
-}
-
 function startDaemon(flags: string[], configPath: string): ChildRun {
   return new ChildRun(Deno.execPath(), [
     "run",
@@ -64,7 +46,7 @@ function startDaemon(flags: string[], configPath: string): ChildRun {
 
 Deno.test("with only the printed flags the daemon runs an echo job end to end", async () => {
   const config = await scopedConfig();
-  const flags = await flagsFor(config.path);
+  const flags = await printedPermissionFlags(config.path);
   assert(flags.every((flag) => flag.includes("=")), `every flag is scoped: ${flags.join(" ")}`);
   assert(!flags.some((flag) => flag === "-A" || flag === "--allow-all"));
   const daemon = startDaemon(flags, config.path);
@@ -90,7 +72,7 @@ Deno.test("with only the printed flags the daemon runs an echo job end to end", 
 
 Deno.test("started without a needed permission, the daemon names the missing flag and exits 1", async () => {
   const config = await scopedConfig();
-  const flags = await flagsFor(config.path);
+  const flags = await printedPermissionFlags(config.path);
   const broker = testbedEnv("PLASTROND_TEST_RABBITMQ_TCP");
   try {
     // Drop the broker from --allow-net.
@@ -125,7 +107,10 @@ Deno.test("a process holding every permission misses nothing", async () => {
     const loaded = await loadConfig(config.path);
     // deno test runs with --allow-all.
     assertEquals(missingPermissionFlags(loaded), []);
-    assertEquals(permissionFlags(permissionsFor(loaded)), await flagsFor(config.path));
+    assertEquals(
+      permissionFlags(permissionsFor(loaded)),
+      await printedPermissionFlags(config.path),
+    );
   } finally {
     await Deno.remove(config.dir, { recursive: true });
   }

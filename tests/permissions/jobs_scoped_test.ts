@@ -14,6 +14,7 @@ import { ChildRun } from "../helpers/child_process.ts";
 import { writeTestConfig } from "../helpers/daemon_process.ts";
 import { FIXTURES } from "../helpers/import_fixtures.ts";
 import { JobClient } from "../helpers/job_client.ts";
+import { printedPermissionFlags } from "../helpers/permission_flags.ts";
 import { hostPort, testbedEnv } from "../support/testbed_env.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -42,21 +43,7 @@ Deno.test({
     };
     await Deno.writeTextFile(config.path, stringify(tree));
 
-    const permissions = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--no-prompt",
-        "--allow-read",
-        "--allow-env",
-        MAIN,
-        "permissions",
-        "-c",
-        config.path,
-      ],
-      stdin: "null",
-    }).output();
-    assertEquals(permissions.code, 0, new TextDecoder().decode(permissions.stderr));
-    const flags = new TextDecoder().decode(permissions.stdout).trimEnd().split("\n");
+    const flags = await printedPermissionFlags(config.path);
     assert(flags.every((flag) => flag.includes("=")), `all scoped: ${flags.join(" ")}`);
 
     const daemon = new ChildRun(
